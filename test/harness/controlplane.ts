@@ -1,0 +1,281 @@
+/**
+ * A real Kubernetes control plane for tests, the way kubebuilder's envtest does it: etcd and
+ * kube-apiserver binaries, plus kube-controller-manager (garbage collection, namespace deletion,
+ * ServiceAccount tokens, CronJob → Job). Authentication by client certificates and ServiceAccount
+ * tokens, RBAC authorization on, as in a real cluster. There is no kubelet: pods never run.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Agent, request } from "node:https";
+import { ManagedProcess } from "./process.js";
+import { freePort } from "./ports.js";
+import { kubeTool } from "./tools.js";
+import { clientCertificate, createPki, servingCertificate, type Pki } from "./pki.js";
+
+export interface ControlPlaneOptions {
+  dir: string;
+  ownerPid?: number;
+  /** Run kube-controller-manager too; default true. */
+  controllerManager?: boolean;
+}
+
+export interface ControlPlaneInfo {
+  server: string;
+  adminKubeconfig: string;
+  caFile: string;
+}
+
+export class ControlPlane {
+  readonly dir: string;
+  private readonly pki: Pki;
+  private readonly processes: ManagedProcess[] = [];
+  private serverUrl = "";
+  private adminKubeconfigPath = "";
+
+  private constructor(dir: string, pki: Pki) {
+    this.dir = dir;
+    this.pki = pki;
+  }
+
+  static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
+    const pkiDir = join(options.dir, "pki");
+    mkdirSync(pkiDir, { recursive: true });
+    const plane = new ControlPlane(options.dir, createPki(pkiDir));
+    try {
+      await plane.startEtcd(options.ownerPid);
+      await plane.startApiServer(options.ownerPid);
+      if (options.controllerManager ?? true) await plane.startControllerManager(options.ownerPid);
+    } catch (err) {
+      await plane.stop();
+      throw err;
+    }
+    return plane;
+  }
+
+  get info(): ControlPlaneInfo {
+    return { server: this.serverUrl, adminKubeconfig: this.adminKubeconfigPath, caFile: this.pki.caCert };
+  }
+
+  private etcdUrl = "";
+
+  private async startEtcd(ownerPid?: number): Promise<void> {
+    const clientPort = await freePort();
+    const peerPort = await freePort();
+    this.etcdUrl = `http://127.0.0.1:${clientPort}`;
+    const etcd = new ManagedProcess({
+      name: "etcd",
+      command: kubeTool("etcd"),
+      args: [
+        `--data-dir=${join(this.dir, "etcd")}`,
+        `--listen-client-urls=${this.etcdUrl}`,
+        `--advertise-client-urls=${this.etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+        `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+        "--unsafe-no-fsync=true",
+        "--quota-backend-bytes=4294967296",
+        "--log-level=warn",
+      ],
+      logFile: join(this.dir, "etcd.log"),
+      ownerPid,
+    });
+    this.processes.push(etcd);
+    await etcd.waitReady(async () => {
+      const res = await fetch(`${this.etcdUrl}/health`).catch(() => undefined);
+      return res?.ok === true;
+    }, 60_000);
+  }
+
+  private async startApiServer(ownerPid?: number): Promise<void> {
+    const port = await freePort();
+    this.serverUrl = `https://127.0.0.1:${port}`;
+    const serving = servingCertificate(this.pki, "apiserver");
+    const apiserver = new ManagedProcess({
+      name: "kube-apiserver",
+      command: kubeTool("kube-apiserver"),
+      args: [
+        `--etcd-servers=${this.etcdUrl}`,
+        `--secure-port=${port}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        `--cert-dir=${join(this.dir, "apiserver-certs")}`,
+        `--tls-cert-file=${serving.certFile}`,
+        `--tls-private-key-file=${serving.keyFile}`,
+        `--client-ca-file=${this.pki.caCert}`,
+        "--authorization-mode=RBAC",
+        "--anonymous-auth=false",
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--allow-privileged=true",
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        `--service-account-key-file=${this.pki.saPub}`,
+        `--service-account-signing-key-file=${this.pki.saKey}`,
+        "--profiling=false",
+        "--v=0",
+      ],
+      logFile: join(this.dir, "kube-apiserver.log"),
+      ownerPid,
+    });
+    this.processes.push(apiserver);
+    const admin = clientCertificate(this.pki, "admin", ["system:masters"]);
+    this.adminKubeconfigPath = join(this.dir, "admin.kubeconfig");
+    writeFileSync(
+      this.adminKubeconfigPath,
+      this.kubeconfigYaml("admin", { cert: admin.cert, key: admin.key }),
+    );
+    const agent = new Agent({ ca: readFileSync(this.pki.caCert), cert: admin.cert, key: admin.key });
+    await apiserver.waitReady(() => this.httpOk("/readyz", agent), 120_000);
+    agent.destroy();
+  }
+
+  private async startControllerManager(ownerPid?: number): Promise<void> {
+    const identity = clientCertificate(this.pki, "system:kube-controller-manager", []);
+    const kubeconfig = join(this.dir, "controller-manager.kubeconfig");
+    writeFileSync(kubeconfig, this.kubeconfigYaml("system:kube-controller-manager", identity));
+    const kcm = new ManagedProcess({
+      name: "kube-controller-manager",
+      command: kubeTool("kube-controller-manager"),
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        "--bind-address=127.0.0.1",
+        `--secure-port=${await freePort()}`,
+        `--cert-dir=${join(this.dir, "kcm-certs")}`,
+        `--service-account-private-key-file=${this.pki.saKey}`,
+        `--root-ca-file=${this.pki.caCert}`,
+        `--cluster-signing-cert-file=${this.pki.caCert}`,
+        `--cluster-signing-key-file=${this.pki.caKey}`,
+        "--use-service-account-credentials=true",
+        "--leader-elect=false",
+        "--controllers=*",
+        "--concurrent-gc-syncs=5",
+        "--v=0",
+      ],
+      logFile: join(this.dir, "kube-controller-manager.log"),
+      ownerPid,
+    });
+    this.processes.push(kcm);
+    const agent = this.adminAgent();
+    // Ready when the ServiceAccount controller has made the "default" ServiceAccount in "default".
+    await kcm.waitReady(
+      () => this.httpOk("/api/v1/namespaces/default/serviceaccounts/default", agent),
+      120_000,
+    );
+    agent.destroy();
+  }
+
+  /** An HTTPS agent that authenticates as the cluster admin. */
+  adminAgent(): Agent {
+    const yaml = readFileSync(this.adminKubeconfigPath, "utf8");
+    const cert = Buffer.from(/client-certificate-data: (\S+)/.exec(yaml)![1]!, "base64");
+    const key = Buffer.from(/client-key-data: (\S+)/.exec(yaml)![1]!, "base64");
+    return new Agent({ ca: readFileSync(this.pki.caCert), cert, key });
+  }
+
+  private httpOk(path: string, agent: Agent): Promise<boolean> {
+    return new Promise((resolve) => {
+      const req = request(`${this.serverUrl}${path}`, { agent, timeout: 5000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on("error", () => resolve(false));
+      req.on("timeout", () => req.destroy());
+      req.end();
+    });
+  }
+
+  /**
+   * A kubeconfig file acting as `user` in `groups`, authenticated by a client certificate signed by the
+   * cluster CA: exactly how a person's access works in a real cluster. Use it to test RBAC.
+   */
+  kubeconfigForUser(user: string, groups: string[] = []): string {
+    const cert = clientCertificate(this.pki, user, groups);
+    const path = join(this.dir, `user-${user.replace(/[^a-zA-Z0-9-]/g, "_")}-${Date.now()}.kubeconfig`);
+    writeFileSync(path, this.kubeconfigYaml(user, cert));
+    return path;
+  }
+
+  /** A kubeconfig file acting as a ServiceAccount, with a token from the TokenRequest API. */
+  async kubeconfigForServiceAccount(
+    namespace: string,
+    name: string,
+    expirationSeconds = 3600,
+  ): Promise<string> {
+    const agent = this.adminAgent();
+    try {
+      const body = JSON.stringify({
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds },
+      });
+      const token = await new Promise<string>((resolve, reject) => {
+        const req = request(
+          `${this.serverUrl}/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+          { method: "POST", agent, headers: { "content-type": "application/json" } },
+          (res) => {
+            let data = "";
+            res.on("data", (c: Buffer) => (data += c.toString()));
+            res.on("end", () => {
+              if (res.statusCode !== 201) {
+                reject(
+                  new Error(`TokenRequest for ${namespace}/${name} failed with ${res.statusCode}: ${data}`),
+                );
+                return;
+              }
+              resolve((JSON.parse(data) as { status: { token: string } }).status.token);
+            });
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+      const path = join(this.dir, `sa-${namespace}-${name}-${Date.now()}.kubeconfig`);
+      writeFileSync(path, this.kubeconfigYaml(`system:serviceaccount:${namespace}:${name}`, { token }));
+      return path;
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  private kubeconfigYaml(
+    user: string,
+    credentials: { cert: string; key: string } | { token: string },
+  ): string {
+    const ca = readFileSync(this.pki.caCert).toString("base64");
+    const userBlock =
+      "token" in credentials
+        ? `    token: ${credentials.token}`
+        : `    client-certificate-data: ${Buffer.from(credentials.cert).toString("base64")}\n` +
+          `    client-key-data: ${Buffer.from(credentials.key).toString("base64")}`;
+    return [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      "- name: test",
+      "  cluster:",
+      `    server: ${this.serverUrl}`,
+      `    certificate-authority-data: ${ca}`,
+      "users:",
+      `- name: ${JSON.stringify(user)}`,
+      "  user:",
+      userBlock,
+      "contexts:",
+      "- name: test",
+      "  context:",
+      "    cluster: test",
+      `    user: ${JSON.stringify(user)}`,
+      "current-context: test",
+      "",
+    ].join("\n");
+  }
+
+  /** The pids of the tethers, for the environment's state file. */
+  get pids(): number[] {
+    return this.processes.map((p) => p.pid);
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop();
+    this.processes.length = 0;
+  }
+}
