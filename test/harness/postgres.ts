@@ -50,7 +50,7 @@ export class PostgresServer {
       initdb();
     } catch (err) {
       const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? "";
-      throw new Error(`initdb failed: ${stderr}`);
+      throw new Error(`initdb failed: ${stderr}`, { cause: err });
     }
     const port = await freePort();
     const proc = new ManagedProcess({
