@@ -9,7 +9,9 @@ import pg from "pg";
 import type { TestEnvInfo } from "./environment.js";
 
 export function testEnv(): TestEnvInfo {
-  return inject("testEnv");
+  const env = inject("testEnv");
+  if (!env) throw new Error("The test environment was not started (TESTENV=off?): this test needs it");
+  return env;
 }
 
 /** A short random suffix, valid in Kubernetes names, Redis keys and database names. */

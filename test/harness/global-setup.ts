@@ -14,6 +14,9 @@ declare module "vitest" {
 let environment: TestEnvironment | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // TESTENV=off skips the servers for a quick run of pure tests while developing; every test that
+  // needs them then fails at `testEnv()`. CI never sets it.
+  if (process.env.TESTENV === "off") return;
   environment = await TestEnvironment.start();
   project.provide("testEnv", environment.info);
 }
