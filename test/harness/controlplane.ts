@@ -11,6 +11,7 @@ import { ManagedProcess } from "./process.js";
 import { freePort } from "./ports.js";
 import { kubeTool } from "./tools.js";
 import { clientCertificate, createPki, servingCertificate, type Pki } from "./pki.js";
+import { adminAgent, kubeconfigYaml, type ClusterAccess } from "./identities.js";
 
 export interface ControlPlaneOptions {
   dir: string;
@@ -98,6 +99,9 @@ export class ControlPlane {
         `--secure-port=${port}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
+        // A loopback advertise address is refused by the default endpoint reconciler; nothing here
+        // needs the `kubernetes` Service's endpoints (no pods run).
+        "--endpoint-reconciler-type=none",
         `--cert-dir=${join(this.dir, "apiserver-certs")}`,
         `--tls-cert-file=${serving.certFile}`,
         `--tls-private-key-file=${serving.keyFile}`,
@@ -118,10 +122,7 @@ export class ControlPlane {
     this.processes.push(apiserver);
     const admin = clientCertificate(this.pki, "admin", ["system:masters"]);
     this.adminKubeconfigPath = join(this.dir, "admin.kubeconfig");
-    writeFileSync(
-      this.adminKubeconfigPath,
-      this.kubeconfigYaml("admin", { cert: admin.cert, key: admin.key }),
-    );
+    writeFileSync(this.adminKubeconfigPath, kubeconfigYaml(this.serverUrl, this.pki.caCert, "admin", admin));
     const agent = new Agent({ ca: readFileSync(this.pki.caCert), cert: admin.cert, key: admin.key });
     await apiserver.waitReady(() => this.httpOk("/readyz", agent), 120_000);
     agent.destroy();
@@ -130,7 +131,10 @@ export class ControlPlane {
   private async startControllerManager(ownerPid?: number): Promise<void> {
     const identity = clientCertificate(this.pki, "system:kube-controller-manager", []);
     const kubeconfig = join(this.dir, "controller-manager.kubeconfig");
-    writeFileSync(kubeconfig, this.kubeconfigYaml("system:kube-controller-manager", identity));
+    writeFileSync(
+      kubeconfig,
+      kubeconfigYaml(this.serverUrl, this.pki.caCert, "system:kube-controller-manager", identity),
+    );
     const kcm = new ManagedProcess({
       name: "kube-controller-manager",
       command: kubeTool("kube-controller-manager"),
@@ -155,7 +159,7 @@ export class ControlPlane {
       ownerPid,
     });
     this.processes.push(kcm);
-    const agent = this.adminAgent();
+    const agent = adminAgent(this.access);
     // Ready when the ServiceAccount controller has made the "default" ServiceAccount in "default".
     await kcm.waitReady(
       () => this.httpOk("/api/v1/namespaces/default/serviceaccounts/default", agent),
@@ -164,12 +168,9 @@ export class ControlPlane {
     agent.destroy();
   }
 
-  /** An HTTPS agent that authenticates as the cluster admin. */
-  adminAgent(): Agent {
-    const yaml = readFileSync(this.adminKubeconfigPath, "utf8");
-    const cert = Buffer.from(/client-certificate-data: (\S+)/.exec(yaml)![1]!, "base64");
-    const key = Buffer.from(/client-key-data: (\S+)/.exec(yaml)![1]!, "base64");
-    return new Agent({ ca: readFileSync(this.pki.caCert), cert, key });
+  /** What is needed to mint identities (users, ServiceAccounts) in this cluster. */
+  get access(): ClusterAccess {
+    return { apiServer: this.serverUrl, dir: this.dir, pki: this.pki, kubeconfig: this.adminKubeconfigPath };
   }
 
   private httpOk(path: string, agent: Agent): Promise<boolean> {
@@ -182,91 +183,6 @@ export class ControlPlane {
       req.on("timeout", () => req.destroy());
       req.end();
     });
-  }
-
-  /**
-   * A kubeconfig file acting as `user` in `groups`, authenticated by a client certificate signed by the
-   * cluster CA: exactly how a person's access works in a real cluster. Use it to test RBAC.
-   */
-  kubeconfigForUser(user: string, groups: string[] = []): string {
-    const cert = clientCertificate(this.pki, user, groups);
-    const path = join(this.dir, `user-${user.replace(/[^a-zA-Z0-9-]/g, "_")}-${Date.now()}.kubeconfig`);
-    writeFileSync(path, this.kubeconfigYaml(user, cert));
-    return path;
-  }
-
-  /** A kubeconfig file acting as a ServiceAccount, with a token from the TokenRequest API. */
-  async kubeconfigForServiceAccount(
-    namespace: string,
-    name: string,
-    expirationSeconds = 3600,
-  ): Promise<string> {
-    const agent = this.adminAgent();
-    try {
-      const body = JSON.stringify({
-        apiVersion: "authentication.k8s.io/v1",
-        kind: "TokenRequest",
-        spec: { expirationSeconds },
-      });
-      const token = await new Promise<string>((resolve, reject) => {
-        const req = request(
-          `${this.serverUrl}/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
-          { method: "POST", agent, headers: { "content-type": "application/json" } },
-          (res) => {
-            let data = "";
-            res.on("data", (c: Buffer) => (data += c.toString()));
-            res.on("end", () => {
-              if (res.statusCode !== 201) {
-                reject(
-                  new Error(`TokenRequest for ${namespace}/${name} failed with ${res.statusCode}: ${data}`),
-                );
-                return;
-              }
-              resolve((JSON.parse(data) as { status: { token: string } }).status.token);
-            });
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      });
-      const path = join(this.dir, `sa-${namespace}-${name}-${Date.now()}.kubeconfig`);
-      writeFileSync(path, this.kubeconfigYaml(`system:serviceaccount:${namespace}:${name}`, { token }));
-      return path;
-    } finally {
-      agent.destroy();
-    }
-  }
-
-  private kubeconfigYaml(
-    user: string,
-    credentials: { cert: string; key: string } | { token: string },
-  ): string {
-    const ca = readFileSync(this.pki.caCert).toString("base64");
-    const userBlock =
-      "token" in credentials
-        ? `    token: ${credentials.token}`
-        : `    client-certificate-data: ${Buffer.from(credentials.cert).toString("base64")}\n` +
-          `    client-key-data: ${Buffer.from(credentials.key).toString("base64")}`;
-    return [
-      "apiVersion: v1",
-      "kind: Config",
-      "clusters:",
-      "- name: test",
-      "  cluster:",
-      `    server: ${this.serverUrl}`,
-      `    certificate-authority-data: ${ca}`,
-      "users:",
-      `- name: ${JSON.stringify(user)}`,
-      "  user:",
-      userBlock,
-      "contexts:",
-      "- name: test",
-      "  context:",
-      "    cluster: test",
-      `    user: ${JSON.stringify(user)}`,
-      "current-context: test",
-      "",
-    ].join("\n");
   }
 
   /** The pids of the tethers, for the environment's state file. */

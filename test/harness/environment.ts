@@ -7,15 +7,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ControlPlane } from "./controlplane.js";
+import type { Pki } from "./pki.js";
 import { PostgresServer } from "./postgres.js";
 import { RedisServer } from "./redis.js";
 
 /** What tests and tools need to reach the environment; serialisable. */
 export interface TestEnvInfo {
   dir: string;
+  /** The admin kubeconfig (group system:masters). */
   kubeconfig: string;
   apiServer: string;
   caFile: string;
+  /** The cluster CA and ServiceAccount keys, to mint identities (see identities.ts). */
+  pki: Pki;
   redisUrl: string;
   databaseUrl: string;
 }
@@ -58,6 +62,7 @@ export class TestEnvironment {
       kubeconfig: plane.value.info.adminKubeconfig,
       apiServer: plane.value.info.server,
       caFile: plane.value.info.caFile,
+      pki: plane.value.access.pki,
       redisUrl: redis.value.url,
       databaseUrl: postgres.value.url,
     };

@@ -7,6 +7,8 @@ import { inject, onTestFinished } from "vitest";
 import * as k8s from "@kubernetes/client-node";
 import pg from "pg";
 import type { TestEnvInfo } from "./environment.js";
+import * as identities from "./identities.js";
+import type { ClusterAccess } from "./identities.js";
 
 export function testEnv(): TestEnvInfo {
   const env = inject("testEnv");
@@ -17,6 +19,21 @@ export function testEnv(): TestEnvInfo {
 /** A short random suffix, valid in Kubernetes names, Redis keys and database names. */
 export function uniqueSuffix(): string {
   return randomBytes(4).toString("hex");
+}
+
+function access(): ClusterAccess {
+  const env = testEnv();
+  return { apiServer: env.apiServer, dir: env.dir, pki: env.pki, kubeconfig: env.kubeconfig };
+}
+
+/** A kubeconfig file acting as `user` in `groups` (client certificate), for RBAC tests. */
+export function kubeconfigForUser(user: string, groups: string[] = []): string {
+  return identities.kubeconfigForUser(access(), user, groups);
+}
+
+/** A kubeconfig file acting as an existing ServiceAccount (TokenRequest token), for RBAC tests. */
+export function kubeconfigForServiceAccount(namespace: string, name: string): Promise<string> {
+  return identities.kubeconfigForServiceAccount(access(), namespace, name);
 }
 
 export function adminKubeConfig(): k8s.KubeConfig {

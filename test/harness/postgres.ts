@@ -3,7 +3,8 @@
  * refuses to run as root). Durability settings are off: the data is thrown away after the run.
  */
 import { execFileSync } from "node:child_process";
-import { chownSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { ManagedProcess } from "./process.js";
@@ -16,11 +17,15 @@ export class PostgresServer {
   private constructor(
     private readonly process: ManagedProcess,
     readonly url: string,
+    private readonly root: string,
   ) {}
 
   static async start(dir: string, ownerPid?: number): Promise<PostgresServer> {
     const bin = postgresBin();
-    const root = join(dir, "postgres");
+    // The data lives in its own folder under the system temp dir: the `postgres` user must be able to
+    // reach it, which a folder below root's home or a 0700 temp folder would not allow.
+    const root = mkdtempSync(join(tmpdir(), "busca-ativa-pg-"));
+    chmodSync(root, 0o755);
     const data = join(root, "data");
     const sockets = join(root, "sockets");
     mkdirSync(sockets, { recursive: true });
@@ -96,14 +101,15 @@ export class PostgresServer {
         await client.end().catch(() => undefined);
       }
     }, 60_000);
-    return new PostgresServer(proc, url);
+    return new PostgresServer(proc, url, root);
   }
 
   get pid(): number {
     return this.process.pid;
   }
 
-  stop(): Promise<void> {
-    return this.process.stop();
+  async stop(): Promise<void> {
+    await this.process.stop();
+    rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 /** A private Redis for tests: its own port and folder, AOF on, `maxmemory-policy noeviction` as BullMQ requires. */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import { connect } from "node:net";
 import { ManagedProcess } from "./process.js";
 import { freePort } from "./ports.js";
 import { redisServer } from "./tools.js";
@@ -43,21 +43,7 @@ export class RedisServer {
       ownerPid,
     });
     const url = `redis://127.0.0.1:${port}`;
-    await proc.waitReady(async () => {
-      const client = new Redis(url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      try {
-        await client.connect();
-        return (await client.ping()) === "PONG";
-      } catch {
-        return false;
-      } finally {
-        client.disconnect();
-      }
-    }, 30_000);
+    await proc.waitReady(() => ping(port), 30_000);
     return new RedisServer(proc, url);
   }
 
@@ -68,4 +54,23 @@ export class RedisServer {
   stop(): Promise<void> {
     return this.process.stop();
   }
+}
+
+/** True when Redis answers PING on the port (a raw RESP exchange: no client library state to clean up). */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let reply = "";
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.on("error", () => done(false));
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+    });
+  });
 }
