@@ -1,0 +1,62 @@
+/**
+ * Classifying a patient's reply. The whole message must equal one of a list's entries after normalisation
+ * (case, accents, spaces, keycap emoji, surrounding punctuation): a sentence that merely contains "sim" is
+ * not a SIM. Substring matching made the Celery system read "teste" as "S" and loop.
+ */
+
+export type ReplyClass = "confirm" | "decline" | "not_me" | "opt_out" | "other";
+
+export interface ReplyKeywords {
+  confirm: readonly string[];
+  decline: readonly string[];
+  notMe: readonly string[];
+  optOut: readonly string[];
+}
+
+const KEYCAP = /([0-9#*])\uFE0F?\u20E3/gu;
+const EDGE_PUNCTUATION = /^[\s.,;:!?¡¿"'`´~\-–—()[\]{}]+|[\s.,;:!?¡¿"'`´~\-–—()[\]{}]+$/gu;
+
+/**
+ * Upper case, accents removed, keycap emoji ("1️⃣") read as their digit, other emoji and punctuation at the
+ * edges dropped, runs of white space folded to one space.
+ */
+export function normaliseReply(text: string): string {
+  return text
+    .replace(KEYCAP, "$1")
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .replace(/\p{Extended_Pictographic}|\uFE0F|\u200D/gu, " ")
+    .toUpperCase()
+    .replace(/\s+/g, " ")
+    .replace(EDGE_PUNCTUATION, "")
+    .trim();
+}
+
+function matches(normalised: string, list: readonly string[]): boolean {
+  return list.some((entry) => normaliseReply(entry) === normalised);
+}
+
+/** Opt-out wins over everything; then SIM, NÃO, DESCONHEÇO; anything else is "other". */
+export function classifyReply(text: string, keywords: ReplyKeywords): ReplyClass {
+  const normalised = normaliseReply(text);
+  if (normalised === "") return "other";
+  if (matches(normalised, keywords.optOut)) return "opt_out";
+  if (matches(normalised, keywords.confirm)) return "confirm";
+  if (matches(normalised, keywords.decline)) return "decline";
+  if (matches(normalised, keywords.notMe)) return "not_me";
+  return "other";
+}
+
+/**
+ * The decline reason for a reply to the reason question: the label of a numbered option ("1" or "1️⃣"),
+ * else the free text itself, trimmed and cut to `maxLength` characters.
+ */
+export function declineReasonFrom(text: string, options: readonly string[], maxLength = 200): string {
+  const normalised = normaliseReply(text);
+  if (/^\d+$/.test(normalised)) {
+    const option = options[Number(normalised) - 1];
+    if (option !== undefined) return option;
+  }
+  const free = text.replace(/\s+/g, " ").trim();
+  return free.length > maxLength ? free.slice(0, maxLength) : free;
+}
