@@ -26,7 +26,9 @@ export class TcpProxy {
   /** Starts a proxy on a free local port forwarding to `target`. */
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     const accepted: Socket[] = [];
-    let onConnection = (client: Socket) => void accepted.push(client);
+    let onConnection: (client: Socket) => void = (client) => {
+      accepted.push(client);
+    };
     const server = createServer((client) => onConnection(client));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
