@@ -1,0 +1,98 @@
+/**
+ * One HTTP call with a deadline, for the provider clients. No retries here: a timeout or a network error
+ * becomes a classified `ProviderError`, and any HTTP answer is returned for the client to classify.
+ */
+import { ProviderError, type ProviderOperation } from "./provider-error.js";
+import type { ProviderType } from "./types.js";
+
+export interface HttpCall {
+  provider: ProviderType;
+  operation: ProviderOperation;
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** The call changes something remotely (a send): a lost response then means the outcome is unknown. */
+  sideEffect: boolean;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the body was JSON, else the text ("" when empty). */
+  body: unknown;
+}
+
+export async function callProvider(call: HttpCall): Promise<HttpAnswer> {
+  const deadline = AbortSignal.timeout(call.timeoutMs);
+  const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
+  const headers: Record<string, string> = { accept: "application/json", ...call.headers };
+  let payload: string | undefined;
+  if (call.body !== undefined) {
+    payload = JSON.stringify(call.body);
+    headers["content-type"] = "application/json";
+  }
+  try {
+    const response = await fetch(call.url, { method: call.method, headers, body: payload, signal });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: parseBody(text) };
+  } catch (err) {
+    if (call.signal?.aborted) throw call.signal.reason;
+    throw transportError(err, call);
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === "") return "";
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A fetch that threw: our deadline passed, or the connection failed before or after the request went out. */
+function transportError(err: unknown, call: HttpCall): ProviderError {
+  const context = { provider: call.provider, operation: call.operation };
+  if (isTimeout(err)) {
+    return new ProviderError(
+      { kind: "retryable", reason: "timeout" },
+      { ...context, outcomeUnknown: call.sideEffect },
+      { cause: err },
+    );
+  }
+  // A refused or unresolvable connection never carried the request; anything else may have.
+  const code = networkCode(err);
+  const neverSent = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+  return new ProviderError(
+    { kind: "retryable", reason: "network" },
+    { ...context, providerCode: code, outcomeUnknown: call.sideEffect && !neverSent },
+    { cause: err },
+  );
+}
+
+export function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+}
+
+function networkCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** `Retry-After` in milliseconds (seconds or an HTTP date), or undefined. */
+export function retryAfterMs(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+  const value = headers?.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
