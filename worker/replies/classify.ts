@@ -47,16 +47,31 @@ export function classifyReply(text: string, keywords: ReplyKeywords): ReplyClass
   return "other";
 }
 
+export interface ReasonOption {
+  /** Stable code recorded as the decline reason, e.g. "health-problems". */
+  code: string;
+  keywords: readonly string[];
+}
+
+export interface DeclineReason {
+  code: string;
+  /** The patient's own words, when the reply chose no option. */
+  text?: string;
+}
+
 /**
- * The decline reason for a reply to the reason question: the label of a numbered option ("1" or "1️⃣"),
- * else the free text itself, trimmed and cut to `maxLength` characters.
+ * The decline reason for a reply to the reason question: the option whose keywords match, else
+ * `freeTextCode` with the patient's words, trimmed and cut to `maxLength` characters.
  */
-export function declineReasonFrom(text: string, options: readonly string[], maxLength = 200): string {
+export function declineReasonFrom(
+  text: string,
+  options: readonly ReasonOption[],
+  freeTextCode: string,
+  maxLength = 200,
+): DeclineReason {
   const normalised = normaliseReply(text);
-  if (/^\d+$/.test(normalised)) {
-    const option = options[Number(normalised) - 1];
-    if (option !== undefined) return option;
-  }
+  const option = options.find((o) => matches(normalised, o.keywords));
+  if (option) return { code: option.code };
   const free = text.replace(/\s+/g, " ").trim();
-  return free.length > maxLength ? free.slice(0, maxLength) : free;
+  return { code: freeTextCode, text: free.length > maxLength ? free.slice(0, maxLength) : free };
 }

@@ -42,11 +42,12 @@ const settings: ReplySettings = {
     optOut: ["SAIR", "PARAR", "STOP", "DESCADASTRAR"],
   },
   reasonOptions: [
-    "Já realizei em outro hospital",
-    "Problemas de saúde",
-    "Não desejo mais a cirurgia",
-    "Outro",
+    { code: "done-elsewhere", keywords: ["1", "1️⃣"] },
+    { code: "health-problems", keywords: ["2", "2️⃣"] },
+    { code: "no-longer-wanted", keywords: ["3", "3️⃣"] },
+    { code: "other", keywords: ["4", "4️⃣"] },
   ],
+  freeTextReasonCode: "other",
 };
 
 const now = new Date("2026-11-30T12:00:00Z");
@@ -86,12 +87,12 @@ const cases: Case[] = [
   [
     "NÃO asks for the reason",
     { text: "NÃO" },
-    { contactState: "awaiting_reason", phoneReply: "declined", answer: "askReason" },
+    { contactState: "awaiting_reason", phoneReply: "declined", answer: "declineReasonQuestion" },
   ],
   [
     "'nao' without accent declines",
     { text: "nao" },
-    { contactState: "awaiting_reason", answer: "askReason" },
+    { contactState: "awaiting_reason", answer: "declineReasonQuestion" },
   ],
   ["'2' declines", { text: "2" }, { contactState: "awaiting_reason" }],
   ["the keycap emoji 2️⃣ declines", { text: "2️⃣" }, { contactState: "awaiting_reason" }],
@@ -99,23 +100,19 @@ const cases: Case[] = [
   [
     "DESCONHEÇO from the only phone closes the contact as not-me",
     { text: "DESCONHEÇO" },
-    { contactState: "not_me", phoneReply: "not_me", answer: "notMeThanks" },
+    { contactState: "not_me", phoneReply: "not_me", answer: "notMe" },
   ],
-  [
-    "'3' from the only phone closes as not-me",
-    { text: "3" },
-    { contactState: "not_me", answer: "notMeThanks" },
-  ],
+  ["'3' from the only phone closes as not-me", { text: "3" }, { contactState: "not_me", answer: "notMe" }],
   ["'desconheco' without accent is not-me", { text: "desconheco" }, { phoneReply: "not_me" }],
   [
     "DESCONHEÇO with another phone still unanswered marks only this phone",
     { text: "DESCONHEÇO", otherReachedPhoneReplies: [null] },
-    { phoneReply: "not_me", answer: "notMePhoneMarked", contactState: undefined },
+    { phoneReply: "not_me", answer: "phoneNotMe", contactState: undefined },
   ],
   [
     "DESCONHEÇO when every other phone said so closes the contact",
     { text: "3", otherReachedPhoneReplies: ["not_me", "not_me"] },
-    { contactState: "not_me", answer: "notMeThanks" },
+    { contactState: "not_me", answer: "notMe" },
   ],
   [
     "SIM from a second phone after the first said DESCONHEÇO confirms",
@@ -140,32 +137,32 @@ const cases: Case[] = [
   [
     "'1' after NÃO records reason option 1",
     { contactState: "awaiting_reason", text: "1" },
-    { contactState: "declined", declineReason: "Já realizei em outro hospital", answer: "declineRecorded" },
+    { contactState: "declined", declineReason: { code: "done-elsewhere" }, answer: "declined" },
   ],
   [
     "'4️⃣' after NÃO records option 4",
     { contactState: "awaiting_reason", text: "4️⃣" },
-    { declineReason: "Outro" },
+    { declineReason: { code: "other" } },
   ],
   [
     "free text after NÃO is the reason",
     { contactState: "awaiting_reason", text: "  Mudei de cidade  " },
-    { contactState: "declined", declineReason: "Mudei de cidade" },
+    { contactState: "declined", declineReason: { code: "other", text: "Mudei de cidade" } },
   ],
   [
     "'9' after NÃO (no such option) is kept as free text",
     { contactState: "awaiting_reason", text: "9" },
-    { declineReason: "9" },
+    { declineReason: { code: "other", text: "9" } },
   ],
   [
     "SIM after NÃO is taken as the reason text, as in the Celery system",
     { contactState: "awaiting_reason", text: "SIM" },
-    { contactState: "declined", declineReason: "SIM" },
+    { contactState: "declined", declineReason: { code: "other", text: "SIM" } },
   ],
   [
     "a reason longer than 200 characters is cut",
     { contactState: "awaiting_reason", text: "x".repeat(300) },
-    { declineReason: "x".repeat(200) },
+    { declineReason: { code: "other", text: "x".repeat(200) } },
   ],
   // Contacts that already answered.
   [
@@ -181,7 +178,7 @@ const cases: Case[] = [
   [
     "a text after not-me gets 'already not me'",
     { contactState: "not_me", phoneReply: "not_me", text: "olá" },
-    { answer: "alreadyNotMe" },
+    { answer: "alreadyClosed" },
   ],
   [
     "another phone of a confirmed contact is told it was answered elsewhere",
@@ -279,8 +276,8 @@ describe("classifyReply and normaliseReply", () => {
 });
 
 describe("declineReasonFrom and reasonTimedOut", () => {
-  it("maps an option number to its label", () =>
-    expect(declineReasonFrom("2", settings.reasonOptions)).toBe("Problemas de saúde"));
+  it("maps an option's keyword to its code", () =>
+    expect(declineReasonFrom("2️⃣", settings.reasonOptions, "other")).toEqual({ code: "health-problems" }));
   it("times a reason out after the configured wait, not before", () => {
     expect(reasonTimedOut(hoursAgo(47), now, 48 * 3600_000)).toBe(false);
     expect(reasonTimedOut(hoursAgo(48), now, 48 * 3600_000)).toBe(true);

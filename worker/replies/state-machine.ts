@@ -10,7 +10,14 @@
  * - A valid answer after the slot was released is recorded (the team sees it) instead of being ignored.
  * - A decline whose reason never comes is closed by `reasonTimedOut`, not left waiting forever.
  */
-import { classifyReply, declineReasonFrom, type ReplyClass, type ReplyKeywords } from "./classify.js";
+import {
+  classifyReply,
+  declineReasonFrom,
+  type DeclineReason,
+  type ReasonOption,
+  type ReplyClass,
+  type ReplyKeywords,
+} from "./classify.js";
 
 export type ContactState =
   | "pending"
@@ -27,17 +34,20 @@ export type ContactState =
 
 export type PhoneReply = "confirmed" | "declined" | "not_me";
 
-/** The answer sent back; each maps to one text of the Campaign's `replies` settings. */
+/**
+ * The answer sent back: `declineReasonQuestion` is the Campaign's `replies.declineReason.question`, every
+ * other kind the text of the same name in `replies.texts`.
+ */
 export type AnswerKind =
   | "confirmed"
-  | "askReason"
-  | "declineRecorded"
-  | "notMeThanks"
-  | "notMePhoneMarked"
+  | "declineReasonQuestion"
+  | "declined"
+  | "notMe"
+  | "phoneNotMe"
   | "notUnderstood"
   | "alreadyConfirmed"
   | "alreadyDeclined"
-  | "alreadyNotMe"
+  | "alreadyClosed"
   | "answeredOnAnotherPhone"
   | "optedOut";
 
@@ -55,8 +65,10 @@ export interface ReplyContext {
 
 export interface ReplySettings {
   keywords: ReplyKeywords;
-  /** Labels of the numbered decline reasons, option 1 first. */
-  reasonOptions: readonly string[];
+  /** The answers to the decline-reason question. */
+  reasonOptions: readonly ReasonOption[];
+  /** The code recorded for a reason in the patient's own words. */
+  freeTextReasonCode: string;
 }
 
 export interface ReplyDecision {
@@ -65,7 +77,7 @@ export interface ReplyDecision {
   contactState?: ContactState;
   /** This phone's new answer, when it changes. */
   phoneReply?: PhoneReply;
-  declineReason?: string;
+  declineReason?: DeclineReason;
   /** Record an opt-out for this phone in the namespace. */
   optOut?: boolean;
   /** The answer to send back, if any. */
@@ -98,8 +110,8 @@ export function decideReply(context: ReplyContext, settings: ReplySettings): Rep
       return {
         classification: "reason",
         contactState: "declined",
-        declineReason: declineReasonFrom(context.text, settings.reasonOptions),
-        answer: "declineRecorded",
+        declineReason: declineReasonFrom(context.text, settings.reasonOptions, settings.freeTextReasonCode),
+        answer: "declined",
       };
     case "confirmed":
     case "declined":
@@ -115,13 +127,18 @@ export function decideReply(context: ReplyContext, settings: ReplySettings): Rep
     case "confirm":
       return { classification, phoneReply: "confirmed", contactState: "confirmed", answer: "confirmed" };
     case "decline":
-      return { classification, phoneReply: "declined", contactState: "awaiting_reason", answer: "askReason" };
+      return {
+        classification,
+        phoneReply: "declined",
+        contactState: "awaiting_reason",
+        answer: "declineReasonQuestion",
+      };
     case "not_me": {
       if (context.phoneReply === "not_me") return alreadyAnswered(context, classification);
       const othersAllNotMe = context.otherReachedPhoneReplies.every((r) => r === "not_me");
       return othersAllNotMe
-        ? { classification, phoneReply: "not_me", contactState: "not_me", answer: "notMeThanks" }
-        : { classification, phoneReply: "not_me", answer: "notMePhoneMarked" };
+        ? { classification, phoneReply: "not_me", contactState: "not_me", answer: "notMe" }
+        : { classification, phoneReply: "not_me", answer: "phoneNotMe" };
     }
     default:
       // Only a contact we actually messaged is told we did not understand.
@@ -146,13 +163,10 @@ function alreadyAnsweredKind(context: ReplyContext): AnswerKind {
     return "answeredOnAnotherPhone";
   if (context.contactState === "confirmed") return "alreadyConfirmed";
   if (context.contactState === "declined") return "alreadyDeclined";
-  return "alreadyNotMe";
+  return "alreadyClosed";
 }
 
 /** True when a decline's reason has not come within `timeoutMs`: the contact is closed as declined. */
 export function reasonTimedOut(awaitingReasonSince: Date | null, now: Date, timeoutMs: number): boolean {
   return awaitingReasonSince !== null && now.getTime() - awaitingReasonSince.getTime() >= timeoutMs;
 }
-
-/** The decline reason recorded when the patient never gave one. */
-export const NO_REASON_GIVEN = "Sem motivo informado (tempo esgotado)";
