@@ -32,11 +32,9 @@ export function registerControlRoutes(app: FastifyInstance, core: SandboxCore): 
   const parse = <T>(schema: z.ZodType<T>, value: unknown, reply: FastifyReply): T | undefined => {
     const result = schema.safeParse(value ?? {});
     if (result.success) return result.data;
-    void reply
-      .code(400)
-      .send({
-        error: result.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; "),
-      });
+    void reply.code(400).send({
+      error: result.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; "),
+    });
     return undefined;
   };
   const attempt = (reply: FastifyReply, fn: () => unknown) => {
