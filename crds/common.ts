@@ -108,18 +108,12 @@ export const timeZone = () =>
 export const DATE_TIME_PATTERN =
   "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
 
-/** Timestamps written by the controller (RFC 3339). */
+/**
+ * RFC 3339 timestamps (status, and spec fields a person writes). The CRD says `format: date-time`,
+ * which makes CEL see a timestamp, and the pattern keeps the API server and the parse in agreement.
+ */
 export const timestamp = () =>
   z.string().max(40).regex(new RegExp(DATE_TIME_PATTERN)).meta({ format: "date-time" });
-
-/** A timestamp a person writes in a manifest, with a message a person understands. */
-export const userTimestamp = () =>
-  withRules(z.string().max(40), [
-    matchesRule(
-      DATE_TIME_PATTERN,
-      "must be a date and time in RFC 3339 form with a time zone, e.g. 2026-08-03T08:00:00-03:00",
-    ),
-  ]).meta({ format: "date-time" });
 
 /** Counters in status. */
 export const count = () => z.int().min(0);
@@ -170,3 +164,36 @@ export const labelSelector = () =>
     .meta({
       description: "A Kubernetes label selector; an empty selector matches every campaign in the namespace.",
     });
+
+/**
+ * A list whose items are unique (`x-kubernetes-list-type: set`); the parse refuses duplicates with
+ * the API server's words.
+ */
+export function asSet<T extends z.ZodType<readonly unknown[]>>(schema: T): T {
+  return uniqueBy(schema, (item) => JSON.stringify(item)).meta({ "x-kubernetes-list-type": "set" }) as T;
+}
+
+/** A list of objects unique by some keys (`x-kubernetes-list-type: map`). */
+export function asMap<T extends z.ZodType<readonly Record<string, unknown>[]>>(
+  schema: T,
+  keys: readonly string[],
+): T {
+  return uniqueBy(schema, (item) =>
+    JSON.stringify(keys.map((k) => (item as Record<string, unknown>)[k])),
+  ).meta({
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": [...keys],
+  }) as T;
+}
+
+function uniqueBy<T extends z.ZodType<readonly unknown[]>>(schema: T, keyOf: (item: unknown) => string): T {
+  return schema.superRefine((items, ctx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const key = keyOf(item);
+      if (seen.has(key))
+        ctx.addIssue({ code: "custom", message: `Duplicate value: ${key}`, path: [index], input: item });
+      seen.add(key);
+    });
+  });
+}

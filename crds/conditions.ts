@@ -3,7 +3,7 @@
  * Campaign phase and pause reasons.
  */
 import { z } from "zod";
-import { timestamp } from "./common.js";
+import { asMap, timestamp } from "./common.js";
 
 export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
 export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
@@ -37,14 +37,9 @@ export const conditionSchema = z
 
 export type Condition = z.output<typeof conditionSchema>;
 
-export const conditionsSchema = z
-  .array(conditionSchema)
-  .max(32)
-  .meta({
-    description: "The latest observations of the object's state, one per type.",
-    "x-kubernetes-list-type": "map",
-    "x-kubernetes-list-map-keys": ["type"],
-  });
+export const conditionsSchema = asMap(z.array(conditionSchema).max(32), ["type"]).meta({
+  description: "The latest observations of the object's state, one per type.",
+});
 
 /** Condition types of a Campaign. `Ready` summarises the others. */
 export const CampaignConditionType = {

@@ -5,9 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ApiException, ApiextensionsV1Api } from "@kubernetes/client-node";
+import { ApiException, ApiextensionsV1Api, loadYaml } from "@kubernetes/client-node";
 import type { KubeConfig, V1CustomResourceDefinition } from "@kubernetes/client-node";
-import { parse } from "yaml";
 import { CAMPAIGN_NAMES, FOLLOW_UP_SCHEDULE_NAMES } from "./constants.js";
 
 /** The generated CRD files, next to this module. */
@@ -31,7 +30,9 @@ export function loadCrdManifests(files: readonly URL[] = CRD_FILES): V1CustomRes
     } catch (err) {
       throw new Error(`The CRD file ${file.pathname} is missing: run \`npm run generate\``, { cause: err });
     }
-    return parse(text) as V1CustomResourceDefinition;
+    // Through client-node's model: its API methods serialise only the model's own property names
+    // (`x_kubernetes_validations`, `_default`), so plain JSON would lose those fields.
+    return loadYaml<V1CustomResourceDefinition>(text);
   });
 }
 

@@ -28,8 +28,8 @@ export function nameLengthRule(
 ): ValidationRule<{ metadata: ObjectMeta }> {
   return {
     rule: `size(self.metadata.name) <= ${max}`,
-    message: `a ${kind} name may be at most ${max} characters long (${why})`,
-    fieldPath: ".metadata.name",
+    // No fieldPath: the CRD schema cannot describe metadata, so the message names the field.
+    message: `metadata.name of a ${kind} may be at most ${max} characters long (${why})`,
     holds: (o) => o.metadata.name.length <= max,
   };
 }

@@ -1,17 +1,18 @@
 /** Campaign `spec.audience`: where the patient list comes from and how its columns are found. */
 import { z } from "zod";
-import { DNS_LABEL_PATTERN, keyReference, text } from "../common.js";
+import { DNS_LABEL_PATTERN, asSet, keyReference, text } from "../common.js";
 import { DEFAULT_COLUMN_ALIASES } from "../defaults.js";
 import { immutableRule, withRules } from "../rules.js";
 
 const aliasList = (column: string, defaults: readonly string[]) =>
-  z
-    .array(text({ min: 1, max: 128 }))
-    .min(1)
-    .max(32)
+  asSet(
+    z
+      .array(text({ min: 1, max: 128 }))
+      .min(1)
+      .max(32),
+  )
     .meta({
       description: `Header names that identify the ${column} column, compared after trimming, lower-casing and collapsing spaces. When several headers match, the last one wins.`,
-      "x-kubernetes-list-type": "set",
     })
     .prefault([...defaults]);
 

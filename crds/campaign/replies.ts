@@ -1,6 +1,6 @@
 /** Campaign `spec.replies`: how replies are understood and what is sent back. */
 import { z } from "zod";
-import { DNS_LABEL_PATTERN, duration, text } from "../common.js";
+import { DNS_LABEL_PATTERN, asMap, asSet, duration, text } from "../common.js";
 import {
   DEFAULT_CONFIRM_KEYWORDS,
   DEFAULT_DECLINE_KEYWORDS,
@@ -18,11 +18,13 @@ const KEYWORD_MATCHING =
   "A reply matches when the whole message equals a keyword after trimming, collapsing spaces, upper-casing and ignoring the emoji variation selector; accents count, so list both spellings.";
 
 const keywordList = (what: string, defaults: readonly string[], maxItems = 64) =>
-  z
-    .array(text({ min: 1, max: 64 }))
-    .min(1)
-    .max(maxItems)
-    .meta({ description: `${what} ${KEYWORD_MATCHING}`, "x-kubernetes-list-type": "set" })
+  asSet(
+    z
+      .array(text({ min: 1, max: 64 }))
+      .min(1)
+      .max(maxItems),
+  )
+    .meta({ description: `${what} ${KEYWORD_MATCHING}` })
     .prefault([...defaults]);
 
 const keywordsBase = z
@@ -71,27 +73,21 @@ const reasonOptionSchema = z
       .regex(new RegExp(DNS_LABEL_PATTERN))
       .meta({ description: "Stable code recorded as the decline reason, e.g. health-problems." }),
     label: text({ min: 1, max: 200 }).meta({ description: "The reason in words, as shown in reports." }),
-    keywords: z
-      .array(text({ min: 1, max: 64 }))
-      .min(1)
-      .max(16)
-      .meta({
-        description: `Replies that choose this reason. ${KEYWORD_MATCHING}`,
-        "x-kubernetes-list-type": "set",
-      }),
+    keywords: asSet(
+      z
+        .array(text({ min: 1, max: 64 }))
+        .min(1)
+        .max(16),
+    ).meta({
+      description: `Replies that choose this reason. ${KEYWORD_MATCHING}`,
+    }),
   })
   .meta({ description: "One answer to the decline-reason question." });
 
 const reasonOptionsSchema = withRules(
-  z
-    .array(reasonOptionSchema)
-    .min(1)
-    .max(9)
-    .meta({
-      description: "The answers offered, in the order the question lists them. Codes are unique.",
-      "x-kubernetes-list-type": "map",
-      "x-kubernetes-list-map-keys": ["code"],
-    }),
+  asMap(z.array(reasonOptionSchema).min(1).max(9), ["code"]).meta({
+    description: "The answers offered, in the order the question lists them. Codes are unique.",
+  }),
   [
     {
       rule: "self.all(a, self.all(b, a.code == b.code || a.keywords.all(k, !(k in b.keywords))))",

@@ -1,6 +1,6 @@
 /** Campaign `spec.schedule`: when and how fast messages go out. */
 import { z } from "zod";
-import { duration, minutesOfDay, timeOfDay, timeZone, userTimestamp } from "../common.js";
+import { asSet, duration, minutesOfDay, timeOfDay, timeZone, timestamp } from "../common.js";
 import { durationMs } from "../duration.js";
 import { withRules } from "../rules.js";
 
@@ -38,14 +38,8 @@ export const scheduleSchema = z
       description: "IANA time zone of the window, the days and the daily quota, e.g. America/Fortaleza.",
     }),
     window: sendWindowSchema.prefault({}),
-    daysOfWeek: z
-      .array(z.enum(DAYS_OF_WEEK))
-      .min(1)
-      .max(7)
-      .meta({
-        description: "Days on which messages may be sent (Mon … Sun).",
-        "x-kubernetes-list-type": "set",
-      })
+    daysOfWeek: asSet(z.array(z.enum(DAYS_OF_WEEK)).min(1).max(7))
+      .meta({ description: "Days on which messages may be sent (Mon … Sun)." })
       .prefault(["Mon", "Tue", "Wed", "Thu", "Fri"]),
     dailyQuota: z.int().min(1).max(10_000).default(DEFAULT_DAILY_QUOTA).meta({
       description:
@@ -61,8 +55,11 @@ export const scheduleSchema = z
       description:
         "Random spread of each interval, in percent (20 means 80% to 120% of it), so sends do not look automated; never under 5s.",
     }),
-    startTime: userTimestamp()
-      .meta({ description: "No message before this time (RFC 3339), e.g. 2026-08-03T08:00:00-03:00." })
+    startTime: timestamp()
+      .meta({
+        description:
+          "No message before this time, in RFC 3339 form with a time zone, e.g. 2026-08-03T08:00:00-03:00.",
+      })
       .optional(),
     durationDays: z.int().min(0).max(3650).default(0).meta({
       description:

@@ -1,6 +1,6 @@
 /** FollowUpSchedule `spec`: the reminder policy, when it runs and which campaigns it covers. */
 import { z } from "zod";
-import { DNS_SUBDOMAIN_PATTERN, duration, labelSelector, timeZone } from "../common.js";
+import { DNS_SUBDOMAIN_PATTERN, asMap, asSet, duration, labelSelector, timeZone } from "../common.js";
 import { CRON_PATTERN } from "../cron.js";
 import { DEFAULT_FOLLOW_UP_CRON, DEFAULT_FOLLOW_UP_STEPS } from "../defaults.js";
 import { DURATION_PATTERN, parseDuration } from "../duration.js";
@@ -29,16 +29,10 @@ export const followUpStepSchema = z
   })
   .meta({ description: "One reminder, sent to contacts that have not answered yet." });
 
-const stepsBase = z
-  .array(followUpStepSchema)
-  .min(1)
-  .max(10)
-  .meta({
-    description:
-      "The reminders in order. Default: the replaced system's policy, reminders at 24h and 72h and the slot released at 96h.",
-    "x-kubernetes-list-type": "map",
-    "x-kubernetes-list-map-keys": ["name"],
-  });
+const stepsBase = asMap(z.array(followUpStepSchema).min(1).max(10), ["name"]).meta({
+  description:
+    "The reminders in order. Default: the replaced system's policy, reminders at 24h and 72h and the slot released at 96h.",
+});
 
 const delayPattern = celRegex(DURATION_PATTERN);
 
@@ -49,9 +43,9 @@ export const followUpStepsSchema = withRules(stepsBase, [
     holds: (steps) => steps.filter((s) => s.final).length <= 1,
   },
   {
-    rule: "self[size(self) - 1].final",
+    rule: "size(self) == 0 || self[size(self) - 1].final",
     message: "the last step must be final (it releases the slot); mark it final: true",
-    holds: (steps) => steps[steps.length - 1]?.final === true,
+    holds: (steps) => steps.length === 0 || steps[steps.length - 1]?.final === true,
   },
   {
     rule:
@@ -73,11 +67,13 @@ export const followUpStepsSchema = withRules(stepsBase, [
 const campaignSelectionBase = z
   .object({
     selector: labelSelector().optional(),
-    names: z
-      .array(z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN)))
-      .min(1)
-      .max(100)
-      .meta({ description: "Names of Campaigns in this namespace.", "x-kubernetes-list-type": "set" })
+    names: asSet(
+      z
+        .array(z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN)))
+        .min(1)
+        .max(100),
+    )
+      .meta({ description: "Names of Campaigns in this namespace." })
       .optional(),
   })
   .meta({

@@ -19,8 +19,9 @@ export function crdFilePath(crdName: string): string {
   return `crds/${crdName}.yaml`;
 }
 
+/** YAML 1.1 style quoting, so Go's YAML 1.1 readers (kubectl) do not read "08:00" as a number. */
 export function renderCrdYaml(crd: unknown): string {
-  return YAML_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });
+  return YAML_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" });
 }
 
 export function generatedFiles(): GeneratedFile[] {

@@ -92,7 +92,32 @@ export function toStructural(input: JsonSchema, path = "", options: StructuralOp
   if (node.items !== undefined) {
     node.items = toStructural(node.items as JsonSchema, `${path}[*]`, { requireDescriptions: false });
   }
+  if (node.default !== undefined) node.default = applyDefaults(node.default, node);
   return ordered(node);
+}
+
+/**
+ * Fills the defaults of nested fields into a default value, as the API server does when it applies
+ * the default: an object defaulted to `{}` gets its fields' defaults too. The API server checks a
+ * default against the schema's rules as written, so it must be given complete.
+ */
+export function applyDefaults(value: unknown, schema: JsonSchema): unknown {
+  if (Array.isArray(value)) {
+    const items = schema.items as JsonSchema | undefined;
+    return items ? value.map((item) => applyDefaults(item, items)) : value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const properties = (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [name, property] of Object.entries(properties)) {
+    if (out[name] === undefined && property.default !== undefined)
+      out[name] = structuredClone(property.default);
+  }
+  for (const [name, child] of Object.entries(out)) {
+    const property = properties[name];
+    if (property) out[name] = applyDefaults(child, property);
+  }
+  return out;
 }
 
 /** zod writes `.nullable()` as `nullable: true` (OpenAPI 3.0) or as `anyOf: [X, {type: "null"}]`. */
