@@ -7,6 +7,8 @@
  * finds nothing new therefore produces a byte-identical status, and `statusEqual` says so.
  */
 
+import { formatTime } from "./kube-time.js";
+
 export type ConditionStatus = "True" | "False" | "Unknown";
 
 export interface Condition {
@@ -31,8 +33,7 @@ export type ConditionInput = Omit<Condition, "lastTransitionTime" | "message"> &
 
 /** metav1.Time is RFC 3339 with second precision. */
 export function formatConditionTime(now: Date | number): string {
-  const date = typeof now === "number" ? new Date(now) : now;
-  return `${date.toISOString().slice(0, 19)}Z`;
+  return formatTime(typeof now === "number" ? now : now.getTime());
 }
 
 export function findCondition(
