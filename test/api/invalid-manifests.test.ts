@@ -8,13 +8,14 @@ import { campaignSchema } from "../../crds/campaign/resource.js";
 import { followUpScheduleSchema } from "../../crds/followupschedule/resource.js";
 import { DEFAULT_FOLLOW_UP_STEPS } from "../../crds/defaults.js";
 import { installCrds } from "../../crds/install.js";
-import { adminKubeConfig, freshNamespace } from "../harness/fixtures.js";
+import { adminKubeConfig, freshNamespace, uniqueSuffix } from "../harness/fixtures.js";
 import type { Disposable } from "../harness/fixtures.js";
 import {
   createCustomObject,
   minimalCampaign,
   minimalFollowUpSchedule,
   refusal,
+  replaceCustomObject,
   withValues,
 } from "./objects.js";
 import type { Manifest } from "./objects.js";
@@ -441,5 +442,57 @@ describe("invalid manifests", () => {
   it.each(CASES.filter((c) => !c.apiServerOnly))("the runtime parse refuses too: $name", ({ manifest }) => {
     const schema = manifest.kind === "Campaign" ? campaignSchema : followUpScheduleSchema;
     expect(schema.safeParse(manifest).success).toBe(false);
+  });
+});
+
+describe("updates the API server refuses", () => {
+  const kc = adminKubeConfig();
+  let namespace: Disposable<string>;
+
+  beforeAll(async () => {
+    await installCrds(kc);
+    namespace = await freshNamespace("updates");
+  });
+  afterAll(async () => {
+    await namespace?.dispose();
+  });
+
+  const UPDATES: { name: string; change: Record<string, unknown>; field: string; rule: string }[] = [
+    {
+      name: "another patient list",
+      change: { "spec.audience.secretKeyRef.key": "outra-lista.csv" },
+      field: "spec.audience",
+      rule: "audience cannot change once the campaign exists",
+    },
+    {
+      name: "another provider",
+      change: { "spec.sender.provider": "evolution" },
+      field: "spec.sender.provider",
+      rule: "provider cannot change once the campaign exists",
+    },
+  ];
+
+  it.each(UPDATES)("refuses $name on an existing campaign", async ({ change, field, rule }) => {
+    const created = await createCustomObject(kc, namespace.value, minimalCampaign(`upd-${uniqueSuffix()}`));
+    const { code, message } = await refusal(
+      replaceCustomObject(kc, namespace.value, withValues(created, change)),
+    );
+    expect(code).toBe(422);
+    expect(message).toContain(field);
+    expect(message).toContain(rule);
+  });
+
+  it("accepts a new quota, window and suspend on an existing campaign", async () => {
+    const created = await createCustomObject(kc, namespace.value, minimalCampaign("editavel"));
+    const updated = await replaceCustomObject(
+      kc,
+      namespace.value,
+      withValues(created, {
+        "spec.schedule.dailyQuota": 120,
+        "spec.schedule.window": { start: "20:00", end: "06:00" },
+        "spec.suspend": true,
+      }),
+    );
+    expect(updated.spec).toMatchObject({ suspend: true, schedule: { dailyQuota: 120 } });
   });
 });

@@ -1,5 +1,11 @@
 /** Helpers for the API tests: minimal valid objects and creating custom objects the way kubectl does. */
-import { ApiException, CustomObjectsApi } from "@kubernetes/client-node";
+import {
+  ApiException,
+  CustomObjectsApi,
+  HttpMethod,
+  RequestContext,
+  createConfiguration,
+} from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { API_VERSION, CAMPAIGN_KIND, FOLLOW_UP_SCHEDULE_KIND, GROUP, VERSION } from "../../crds/constants.js";
 import { statusMessage } from "../../crds/install.js";
@@ -108,4 +114,22 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
     target[head] = /^[0-9]+$/.test(rest[0] ?? "") ? [] : {};
   }
   setPath(target[head] as Record<string, unknown>, rest, value);
+}
+
+/** GET a list as a server-side Table, the way kubectl asks for it (printer columns and cells). */
+export async function getTable(
+  kc: KubeConfig,
+  path: string,
+): Promise<{ columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] }> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("The kubeconfig has no current cluster");
+  const ctx = new RequestContext(cluster.server + path, HttpMethod.GET);
+  ctx.setHeaderParam("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
+  await kc.applySecurityAuthentication(ctx);
+  ctx.setSignal(AbortSignal.timeout(30_000));
+  const response = await createConfiguration().httpApi.send(ctx).toPromise();
+  const text = await response.body.text();
+  if (response.httpStatusCode !== 200)
+    throw new Error(`GET ${path} as Table: HTTP ${response.httpStatusCode} ${text}`);
+  return JSON.parse(text);
 }
