@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { REPO_ROOT, generatedFiles } from "./generate/outputs.js";
 
 /** Paths of generated files whose content on disk differs from what the schemas produce. */
@@ -45,4 +46,6 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) process.exitCode = main(process.argv.slice(2));

@@ -79,7 +79,7 @@ function renderKind(source: CrdSource): string[] {
       .join(", ")}.`,
   ];
   const rootRules = rulesOf(schema, "");
-  for (const rule of rootRules) lines.push(`- ${rule.message} (CEL: \`${rule.rule}\`).`);
+  for (const rule of rootRules) lines.push(`- Names: ${rule.message} (CEL: \`${rule.rule}\`).`);
   lines.push("");
   for (const part of ["spec", "status"] as const) {
     const node = properties[part];
@@ -93,7 +93,10 @@ function renderKind(source: CrdSource): string[] {
     lines.push("");
     if (rules.length > 0) {
       lines.push(`Rules on \`${part}\` (CEL, checked by the API server):`, "");
-      for (const r of rules) lines.push(`- \`${r.path}\`: ${r.message}. CEL: \`${escapeCode(r.rule)}\``);
+      for (const group of groupRules(rules)) {
+        const paths = group.paths.map((p) => `\`${p}\``).join(", ");
+        lines.push(`- ${paths}: ${group.message}. CEL: \`${group.rule.replace(/`/g, "'")}\``);
+      }
       lines.push("");
     }
   }
@@ -179,8 +182,16 @@ function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-function escapeCode(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/`/g, "'");
+/** The same rule on many fields (e.g. every template) is listed once, with all its fields. */
+function groupRules(rules: RuleRow[]): { paths: string[]; rule: string; message: string }[] {
+  const groups = new Map<string, { paths: string[]; rule: string; message: string }>();
+  for (const r of rules) {
+    const key = `${r.rule}\n${r.message}`;
+    const group = groups.get(key) ?? { paths: [], rule: r.rule, message: r.message };
+    group.paths.push(r.path);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 function renderDefaults(): string[] {
