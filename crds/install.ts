@@ -4,15 +4,20 @@
  * alone, a changed one is replaced at its current resourceVersion (retried on conflict).
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { ApiException, ApiextensionsV1Api, loadYaml } from "@kubernetes/client-node";
 import type { KubeConfig, V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { CAMPAIGN_NAMES, FOLLOW_UP_SCHEDULE_NAMES } from "./constants.js";
 
-/** The generated CRD files, next to this module. */
-export const CRD_FILES: readonly URL[] = [CAMPAIGN_NAMES, FOLLOW_UP_SCHEDULE_NAMES].map(
-  (names) => new URL(`./${names.crdName}.yaml`, import.meta.url),
-);
+/**
+ * The generated CRD files: next to this module when run from source (crds/), or in the repository's
+ * crds/ folder when run from the build (dist/crds/).
+ */
+export const CRD_FILES: readonly URL[] = [CAMPAIGN_NAMES, FOLLOW_UP_SCHEDULE_NAMES].map((names) => {
+  const beside = new URL(`./${names.crdName}.yaml`, import.meta.url);
+  const fromBuild = new URL(`../../crds/${names.crdName}.yaml`, import.meta.url);
+  return existsSync(beside) || !existsSync(fromBuild) ? beside : fromBuild;
+});
 
 /** Annotation holding a hash of the installed spec, so an unchanged CRD is not rewritten. */
 export const CRD_HASH_ANNOTATION = "buscaativa.io/crd-spec-hash";
