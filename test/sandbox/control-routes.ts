@@ -8,7 +8,7 @@ import { z } from "zod";
 import { faultsSchema, oneShotFaultSchema, registryUpdateSchema } from "./config.js";
 import type { SandboxCore } from "./core.js";
 import { emitInbound, setConnection } from "./delivery.js";
-import { canonicalDigits, e164 } from "./numbers.js";
+import { controlNumberKey, e164 } from "./numbers.js";
 
 const inboundSchema = z.object({
   provider: z.enum(["evolution", "meta"]),
@@ -77,7 +77,7 @@ export function registerControlRoutes(app: FastifyInstance, core: SandboxCore): 
     const number = (req.query as { number?: string }).number;
     return {
       behaviours: core.patients.behaviourCounts(),
-      ...(number ? { conversation: core.patients.conversation(canonicalDigits(number)) ?? null } : {}),
+      ...(number ? { conversation: core.patients.conversation(controlNumberKey(number)) ?? null } : {}),
     };
   });
 
@@ -86,9 +86,9 @@ export function registerControlRoutes(app: FastifyInstance, core: SandboxCore): 
   );
 
   app.post("/__control/faults/next", async (req, reply) => {
-    const faults = parse(z.union([oneShotFaultSchema, z.array(oneShotFaultSchema)]), req.body, reply);
+    const faults = parse(z.array(oneShotFaultSchema), Array.isArray(req.body) ? req.body : [req.body], reply);
     if (!faults) return reply;
-    core.faults.enqueue(Array.isArray(faults) ? faults : [faults]);
+    core.faults.enqueue(faults);
     return { ok: true, pending: core.faults.pending() };
   });
 
@@ -140,7 +140,7 @@ export function registerControlRoutes(app: FastifyInstance, core: SandboxCore): 
   app.get("/__control/received", async (req, reply) => {
     const number = (req.query as { number?: string }).number;
     if (!number) return { messages: core.mailbox.all() };
-    const key = e164(canonicalDigits(number));
+    const key = e164(controlNumberKey(number));
     return reply.send({ number: key, messages: core.mailbox.list(key) });
   });
 

@@ -11,6 +11,19 @@ import type { ResolvedNumber } from "./registry.js";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/**
+ * Emits status steps in order: each is scheduled after the previous one fired (timers of different
+ * lengths do not fire in a guaranteed order). Reordering, when on, is added per webhook on top.
+ */
+function inSequence(core: SandboxCore, steps: { atMs: number; emit: () => void }[], previousAt = 0): void {
+  const [first, ...rest] = steps;
+  if (!first) return;
+  core.scheduler.afterWorld(Math.max(0, first.atMs - previousAt), () => {
+    first.emit();
+    inSequence(core, rest, first.atMs);
+  });
+}
+
 export function installReplies(core: SandboxCore): void {
   core.replyHandler = (target, text) => void emitInbound(core, target, text);
 }
@@ -67,22 +80,26 @@ export function acceptEvolutionSend(
   const statuses = core.config.webhooks.statuses;
   if (statuses.enabled) {
     const updateJid = record.lid ? lidJid(record.lid) : jid;
-    const emit = (status: evo.EvolutionAck, delay: number) =>
-      core.webhooks.evolution(
-        inst.name,
-        "messages.update",
-        evo.webhookEnvelope(
+    const step = (status: evo.EvolutionAck, atMs: number) => ({
+      atMs,
+      emit: () =>
+        core.webhooks.evolution(
+          inst.name,
           "messages.update",
-          evo.statusUpdate({ keyId: id, remoteJid: updateJid, status, instanceId: inst.id }),
-          ctx,
+          evo.webhookEnvelope(
+            "messages.update",
+            evo.statusUpdate({ keyId: id, remoteJid: updateJid, status, instanceId: inst.id }),
+            ctx,
+          ),
+          0,
         ),
-        delay,
-      );
-    emit("SERVER_ACK", statuses.delaysMs.sent);
+    });
+    const steps = [step("SERVER_ACK", statuses.delaysMs.sent)];
     if (!record.ghost) {
-      if (statuses.delivered) emit("DELIVERY_ACK", statuses.delaysMs.delivered);
-      if (statuses.read && record.readReceipts) emit("READ", statuses.delaysMs.read);
+      if (statuses.delivered) steps.push(step("DELIVERY_ACK", statuses.delaysMs.delivered));
+      if (statuses.read && record.readReceipts) steps.push(step("READ", statuses.delaysMs.read));
     }
+    inSequence(core, steps);
   }
   if (!record.ghost) core.patients.onReceived({ provider: "evolution", channel: inst.name, resolved }, text);
   return prepared;
@@ -106,7 +123,7 @@ export function acceptMetaSend(
   const waId = resolved.registeredDigits ?? resolved.canonical;
   const statuses = core.config.webhooks.statuses;
   const channel = metaChannel(core, phoneNumberId);
-  const emit = (status: meta.MetaStatus, delay: number, errorCode?: number) =>
+  const emit = (status: meta.MetaStatus, errorCode?: number) =>
     core.webhooks.meta(
       `statuses.${status}`,
       meta.webhookBody(
@@ -122,10 +139,11 @@ export function acceptMetaSend(
           errorCode,
         }),
       ),
-      delay,
+      0,
     );
   if (message.failWith !== undefined) {
-    emit("failed", statuses.delaysMs.sent, message.failWith);
+    const code = message.failWith;
+    inSequence(core, [{ atMs: statuses.delaysMs.sent, emit: () => emit("failed", code) }]);
     return { id, failWith: message.failWith };
   }
   if (!record.ghost) {
@@ -141,11 +159,14 @@ export function acceptMetaSend(
     });
   }
   if (statuses.enabled) {
-    emit("sent", statuses.delaysMs.sent);
+    const steps = [{ atMs: statuses.delaysMs.sent, emit: () => emit("sent") }];
     if (!record.ghost) {
-      if (statuses.delivered) emit("delivered", statuses.delaysMs.delivered);
-      if (statuses.read && record.readReceipts) emit("read", statuses.delaysMs.read);
+      if (statuses.delivered)
+        steps.push({ atMs: statuses.delaysMs.delivered, emit: () => emit("delivered") });
+      if (statuses.read && record.readReceipts)
+        steps.push({ atMs: statuses.delaysMs.read, emit: () => emit("read") });
     }
+    inSequence(core, steps);
   }
   if (!record.ghost)
     core.patients.onReceived({ provider: "meta", channel: phoneNumberId, resolved }, message.text);

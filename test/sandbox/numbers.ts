@@ -38,3 +38,10 @@ export function lidJid(lid: string): string {
 export function e164(digits: string): string {
   return `+${digits}`;
 }
+
+/** For control queries: like `canonicalDigits`, and a national Brazilian number (no `+`, 10–11 digits) gets 55. */
+export function controlNumberKey(input: string): string {
+  if (input.includes("@") || input.trim().startsWith("+")) return canonicalDigits(input);
+  const digits = input.replace(/\D/g, "");
+  return canonicalDigits(/^[1-9]{2}\d{8,9}$/.test(digits) ? `55${digits}` : digits);
+}
