@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { pickWording, renderTemplate } from "./render.js";
 
-const values = { name: "Maria da Silva", procedure: "ARTROPLASTIA DE JOELHO", fields: { "data da consulta": "12/01" } };
+const values = {
+  name: "Maria da Silva",
+  procedure: "ARTROPLASTIA DE JOELHO",
+  fields: { "data da consulta": "12/01" },
+};
 
 describe("renderTemplate", () => {
   it.each([

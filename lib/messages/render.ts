@@ -30,7 +30,11 @@ export function renderTemplate(template: string, values: TemplateValues): string
  * The wording for a contact: `template` and its `variants` rotated by the contact's position, so that not
  * every patient gets identical text (contact n gets wording n mod the number of wordings).
  */
-export function pickWording(template: string, variants: readonly string[] | undefined, position: number): string {
+export function pickWording(
+  template: string,
+  variants: readonly string[] | undefined,
+  position: number,
+): string {
   const wordings = [template, ...(variants ?? [])];
   return wordings[((position % wordings.length) + wordings.length) % wordings.length]!;
 }

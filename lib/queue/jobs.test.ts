@@ -24,7 +24,7 @@ describe("job payloads", () => {
 describe("job ids", () => {
   it("never contain ':' nor are all digits (BullMQ's rules)", () => {
     const ids = [
-      jobIds.send(42),
+      jobIds.send(42, 0),
       jobIds.import("uid", 3),
       jobIds.validate("uid", 7),
       jobIds.inbound("evolution", "3EB0:ABC"),

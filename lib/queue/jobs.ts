@@ -49,7 +49,8 @@ export type JobData<Q extends QueueName> = z.infer<(typeof jobSchemas)[Q]>;
 export const jobIds = {
   import: (campaignUid: string, generation: number) => `import.${campaignUid}.${generation}`,
   validate: (campaignUid: string, firstPhoneId: number) => `validate.${campaignUid}.${firstPhoneId}`,
-  send: (outboxId: number) => `send.${outboxId}`,
+  /** One job per claim attempt of an outbox row: a row sent again (after a retry) gets a new job. */
+  send: (outboxId: number, attempts: number) => `send.${outboxId}.${attempts}`,
   inbound: (provider: string, providerMessageId: string) => `in.${provider}.${safeIdPart(providerMessageId)}`,
   status: (provider: string, providerMessageId: string, status: string) =>
     `st.${provider}.${safeIdPart(providerMessageId)}.${status}`,

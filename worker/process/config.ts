@@ -1,0 +1,25 @@
+/** The worker's configuration, from environment variables, parsed once at start. */
+import { z } from "zod";
+import { env, parseEnv } from "../../lib/config.js";
+
+export const workerConfigShape = {
+  DATABASE_URL: env.postgresUrl(),
+  REDIS_URL: env.redisUrl(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+$/, { message: "expected letters, digits, _ . - { } (no ':')" })
+    .default("busca-ativa"),
+  WORKER_CONCURRENCY: env.positiveInt(20),
+  HEALTH_PORT: env.port(8081),
+  SHUTDOWN_GRACE_SECONDS: env.positiveInt(25),
+  /** How long after a claim an echo of the message may still arrive (stale-claim resolver). */
+  SEND_ECHO_GRACE_SECONDS: env.positiveInt(300),
+  LOG_LEVEL: env.logLevel(),
+  POD_NAME: z.string().optional(),
+};
+
+export type WorkerConfig = ReturnType<typeof parseWorkerConfig>;
+
+export function parseWorkerConfig(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(workerConfigShape, source);
+}

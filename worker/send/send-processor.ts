@@ -1,0 +1,261 @@
+/**
+ * Sending one outbox row: claim it, check it may still go, respect the sender's rate limit, show typing,
+ * send, record. Exactly once per row: the claim is exclusive, a failure before the provider call gives the
+ * claim back, and a failure whose outcome is unknown (timeout, lost response, 5xx) keeps the claim for the
+ * stale-claim resolver, which never sends blindly (docs/sending.md).
+ */
+import type { Pool } from "pg";
+import type { Logger } from "../../lib/logger.js";
+import { withTransaction } from "../../lib/db/pool.js";
+import { errorMessage } from "../../lib/errors.js";
+import { ProviderError } from "../providers/provider-error.js";
+import type { Recipient, WhatsAppProvider } from "../providers/types.js";
+import type { SenderLimiter, RateLimit } from "../ratelimit/sender-limiter.js";
+import {
+  blockCampaignSending,
+  cancelRow,
+  claimRow,
+  isClaimed,
+  recordFailure,
+  recordSent,
+  releaseClaim,
+  type ClaimedRow,
+} from "./outbox-store.js";
+
+/** What the sender of a campaign looks like to the send path. */
+export interface SenderRuntime {
+  provider: WhatsAppProvider;
+  /** Identifies the WhatsApp number for rate limits: provider type, namespace and channel. */
+  senderKey: string;
+  rateLimit: RateLimit;
+  /** Minimum time between two messages to one phone; 0 for none. */
+  recipientGapMs: number;
+  /** "typing…" shown before first messages and reminders; 0 for none. */
+  typingWarmupMs: number;
+}
+
+export interface SenderRuntimes {
+  forCampaign(campaignUid: string, specGeneration?: number): Promise<SenderRuntime>;
+}
+
+export interface SendDeps {
+  pool: Pool;
+  senders: SenderRuntimes;
+  limiter: SenderLimiter;
+  workerId: string;
+  logger: Logger;
+  now?: () => Date;
+  /** Observes each provider call (for metrics). */
+  onProviderCall?: (event: { kind: string; seconds: number; outcome: string }) => void;
+}
+
+export type SendOutcome =
+  | { result: "sent"; providerMessageId: string }
+  | { result: "skipped"; why: string }
+  | { result: "cancelled"; why: string }
+  | { result: "failed"; why: string }
+  /** The row is not due yet: run this same job again after `delayMs`. */
+  | { result: "early"; delayMs: number }
+  /**
+   * Not now (rate limit, cool-down, suspended, a retryable failure): the claim was given back and the row is
+   * pending with `not_before`; a new job for claim attempt `attempts` must run after `delayMs`.
+   */
+  | { result: "later"; delayMs: number; attempts: number; why: string }
+  /** The provider call's outcome is unknown; the row stays claimed for the resolver. */
+  | { result: "unknown"; why: string };
+
+const BLOCKED_RETRY_MS = 60_000;
+/** Retryable failures before the provider accepted anything: exponential backoff with jitter, then give up. */
+export const SEND_RETRY = { baseMs: 2_000, maxMs: 10 * 60_000, maxAttempts: 12 };
+
+export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
+  const exponential = Math.min(SEND_RETRY.maxMs, SEND_RETRY.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exponential * (0.5 + random() * 0.5));
+}
+
+export async function processSend(outboxId: number, deps: SendDeps): Promise<SendOutcome> {
+  const { pool, workerId, logger } = deps;
+  const claim = await claimRow(pool, outboxId, workerId);
+  if (!isClaimed(claim)) {
+    if (claim.reason === "too_early") {
+      const now = (deps.now ?? (() => new Date()))();
+      return { result: "early", delayMs: Math.max(1, claim.notBefore.getTime() - now.getTime()) };
+    }
+    return { result: "skipped", why: claim.reason === "gone" ? "row gone" : `row is ${claim.state}` };
+  }
+  const row = claim;
+  const log = logger.child({ outboxId: row.outboxId, campaignUid: row.campaignUid, kind: row.kind });
+
+  const refusal = whyNotSendable(row);
+  if (refusal) {
+    if (refusal === "opted-out" && row.kind !== "reply") {
+      await withTransaction(pool, async (client) => {
+        await cancelRow(client, row, workerId, refusal);
+        await client.query(
+          "UPDATE contacts SET state = 'opted_out' WHERE id = $1 AND state IN ('pending', 'ready', 'sent')",
+          [row.contactId],
+        );
+      });
+    } else {
+      await cancelRow(pool, row, workerId, refusal);
+    }
+    log.info({ why: refusal }, "Withdrew a message that may no longer be sent");
+    return { result: "cancelled", why: refusal };
+  }
+  if (row.sendBlocked || (row.suspended && row.kind !== "reply")) {
+    return later(deps, row, BLOCKED_RETRY_MS, row.sendBlocked ? "sending blocked" : "suspended");
+  }
+
+  let sender: SenderRuntime;
+  try {
+    sender = await deps.senders.forCampaign(row.campaignUid, row.specGeneration);
+  } catch (err) {
+    log.warn({ error: errorMessage(err) }, "Could not prepare the campaign's sender; retrying later");
+    return retryOrFail(deps, row, `sender unavailable: ${errorMessage(err)}`);
+  }
+
+  const wait = Math.max(
+    await deps.limiter.take(sender.senderKey, sender.rateLimit),
+    await deps.limiter.spaceRecipient(sender.senderKey, row.phoneId, sender.recipientGapMs),
+  );
+  if (wait > 0) return later(deps, row, wait, "rate limit");
+
+  const to: Recipient = { e164: row.e164, ...(row.waAddress ? { address: row.waAddress } : {}) };
+  if (sender.typingWarmupMs > 0 && row.kind !== "reply") {
+    await sender.provider.sendTyping(to, sender.typingWarmupMs).catch((err: unknown) => {
+      log.debug({ error: errorMessage(err) }, "Typing before a send failed; sending anyway");
+    });
+  }
+
+  const started = performance.now();
+  try {
+    const ok =
+      row.template && sender.provider.sendTemplate
+        ? await sender.provider.sendTemplate(to, row.template, { correlationId: String(row.outboxId) })
+        : await sender.provider.sendText(to, row.body ?? "", { correlationId: String(row.outboxId) });
+    deps.onProviderCall?.({ kind: row.kind, seconds: (performance.now() - started) / 1000, outcome: "sent" });
+    const recorded = await withTransaction(pool, (client) =>
+      recordSent(client, row, workerId, {
+        provider: sender.provider.type,
+        providerMessageId: ok.providerMessageId,
+        address: ok.address,
+        sentAt: ok.acceptedAt,
+      }),
+    );
+    if (!recorded) log.warn("A send finished after its claim was taken over; the resolver owns the row");
+    return { result: "sent", providerMessageId: ok.providerMessageId };
+  } catch (err) {
+    if (!(err instanceof ProviderError)) {
+      // Not a provider answer: our own bug or the database. The provider may have accepted the message.
+      deps.onProviderCall?.({
+        kind: row.kind,
+        seconds: (performance.now() - started) / 1000,
+        outcome: "error",
+      });
+      log.error(
+        { error: errorMessage(err) },
+        "A send failed after the provider call; the row waits for the resolver",
+      );
+      return { result: "unknown", why: errorMessage(err) };
+    }
+    deps.onProviderCall?.({
+      kind: row.kind,
+      seconds: (performance.now() - started) / 1000,
+      outcome: err.classification.kind,
+    });
+    return handleProviderError(err, row, sender, deps, log);
+  }
+}
+
+function whyNotSendable(row: ClaimedRow): string | undefined {
+  if (row.campaignState === "cancelled") return "campaign-cancelled";
+  if (row.optedOut && !(row.kind === "reply")) return "opted-out";
+  if (!row.sendable || row.waStatus === "not_registered")
+    return row.kind === "reply" ? undefined : "phone-not-sendable";
+  switch (row.kind) {
+    case "initial":
+      return ["pending", "ready", "sent"].includes(row.contactState) ? undefined : "contact-already-answered";
+    case "follow_up":
+      return row.contactState === "sent" ? undefined : "contact-already-answered";
+    case "release":
+      return row.contactState === "no_response" ? undefined : "contact-answered-before-release";
+    default:
+      return row.body ? undefined : "empty-reply";
+  }
+}
+
+async function handleProviderError(
+  err: ProviderError,
+  row: ClaimedRow,
+  sender: SenderRuntime,
+  deps: SendDeps,
+  log: Logger,
+): Promise<SendOutcome> {
+  const { pool, workerId } = deps;
+  const c = err.classification;
+  switch (c.kind) {
+    case "rate_limited":
+      if (c.scope === "recipient") {
+        await deps.limiter.spaceRecipient(sender.senderKey, row.phoneId, c.retryAfterMs);
+      } else {
+        await deps.limiter.coolDown(sender.senderKey, c.retryAfterMs);
+      }
+      log.warn(
+        { scope: c.scope, retryAfterMs: c.retryAfterMs },
+        "The provider throttled the sender; slowing down",
+      );
+      return later(deps, row, c.retryAfterMs, "provider throttling");
+    case "retryable":
+      if (err.outcomeUnknown) {
+        log.warn({ code: err.code }, "A send's outcome is unknown; the row waits for the resolver");
+        return { result: "unknown", why: err.message };
+      }
+      return retryOrFail(deps, row, err.message, err.code);
+    case "permanent":
+    case "needs_template":
+      await withTransaction(pool, (client) =>
+        recordFailure(client, row, workerId, {
+          errorClass: c.kind,
+          errorCode: err.providerCode ?? err.code,
+          notOnWhatsApp: c.kind === "permanent" && c.reason === "not_on_whatsapp",
+        }),
+      );
+      log.info({ code: err.providerCode ?? err.code }, "A message can never be sent; recorded as failed");
+      return { result: "failed", why: err.message };
+    case "stop_sending":
+    case "config":
+      await blockCampaignSending(pool, row.campaignUid, `${c.kind}:${c.reason}`);
+      log.error(
+        { kind: c.kind, reason: c.reason },
+        "The provider refused the sender; the campaign's sending is blocked",
+      );
+      return later(deps, row, BLOCKED_RETRY_MS, "sending blocked");
+  }
+}
+
+/** Gives the claim back with the row due again in `delayMs`. */
+async function later(deps: SendDeps, row: ClaimedRow, delayMs: number, why: string): Promise<SendOutcome> {
+  const now = (deps.now ?? (() => new Date()))();
+  await releaseClaim(deps.pool, row, deps.workerId, new Date(now.getTime() + delayMs));
+  return { result: "later", delayMs, attempts: row.attempts, why };
+}
+
+/** A failure that may pass: again after a backoff, or recorded as failed after the last attempt. */
+async function retryOrFail(
+  deps: SendDeps,
+  row: ClaimedRow,
+  why: string,
+  code = "RETRIES_EXHAUSTED",
+): Promise<SendOutcome> {
+  if (row.attempts >= SEND_RETRY.maxAttempts) {
+    await withTransaction(deps.pool, (client) =>
+      recordFailure(client, row, deps.workerId, {
+        errorClass: "retryable",
+        errorCode: code,
+        notOnWhatsApp: false,
+      }),
+    );
+    return { result: "failed", why: `gave up after ${row.attempts} attempts: ${why}` };
+  }
+  return later(deps, row, retryDelayMs(row.attempts), why);
+}
