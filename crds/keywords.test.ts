@@ -25,11 +25,23 @@ describe("reply keywords", () => {
     expect(matchesKeyword(reply, keywords)).toBe(true);
   });
 
-  it.each(["sim, mas depois", "teste", "S!", "11"])("%j matches no answer (whole message only)", (reply) => {
-    for (const list of [DEFAULT_CONFIRM_KEYWORDS, DEFAULT_DECLINE_KEYWORDS, DEFAULT_NOT_ME_KEYWORDS]) {
-      expect(matchesKeyword(reply, list)).toBe(false);
-    }
+  it.each([
+    ["Sim!", DEFAULT_CONFIRM_KEYWORDS],
+    ["👍 sim", DEFAULT_CONFIRM_KEYWORDS],
+    ["NAO QUERO.", DEFAULT_DECLINE_KEYWORDS],
+    ["Não sou eu", DEFAULT_NOT_ME_KEYWORDS],
+  ])("%j matches its list (punctuation, emoji and accents ignored)", (reply, keywords) => {
+    expect(matchesKeyword(reply, keywords)).toBe(true);
   });
+
+  it.each(["sim, mas depois", "teste", "11", "", "👍"])(
+    "%j matches no answer (whole message only)",
+    (reply) => {
+      for (const list of [DEFAULT_CONFIRM_KEYWORDS, DEFAULT_DECLINE_KEYWORDS, DEFAULT_NOT_ME_KEYWORDS]) {
+        expect(matchesKeyword(reply, list)).toBe(false);
+      }
+    },
+  );
 
   it("keeps the default lists apart even after normalisation", () => {
     const lists = [

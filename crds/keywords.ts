@@ -3,20 +3,28 @@
  * contains "sim" does not count). Both sides are normalised first.
  */
 
+const KEYCAP = /([0-9#*])\uFE0F?\u20E3/gu;
+const EDGE_PUNCTUATION = /^[\s.,;:!?¡¿"'`´~\-–—()[\]{}]+|[\s.,;:!?¡¿"'`´~\-–—()[\]{}]+$/gu;
+
 /**
- * Trims, collapses runs of whitespace, upper-cases and drops the emoji variation selector (U+FE0F),
- * so "1⃣" and "1️⃣" are the same keycap. Accents are kept: list both spellings ("NÃO", "NAO").
+ * Upper case, accents removed ("NÃO" and "NAO" are the same), keycap emoji read as their digit ("1️⃣" and
+ * "1⃣" are "1"), other emoji and punctuation at the edges dropped ("Sim!" is "SIM"), runs of white space
+ * folded to one space.
  */
 export function normalizeReplyText(text: string): string {
   return text
-    .replace(/\uFE0F/g, "")
-    .trim()
+    .replace(KEYCAP, "$1")
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .replace(/\p{Extended_Pictographic}|\uFE0F|\u200D/gu, " ")
+    .toUpperCase()
     .replace(/\s+/g, " ")
-    .toUpperCase();
+    .replace(EDGE_PUNCTUATION, "")
+    .trim();
 }
 
 /** True when the reply equals one of the keywords after normalisation. */
 export function matchesKeyword(reply: string, keywords: readonly string[]): boolean {
   const normalized = normalizeReplyText(reply);
-  return keywords.some((k) => normalizeReplyText(k) === normalized);
+  return normalized !== "" && keywords.some((k) => normalizeReplyText(k) === normalized);
 }

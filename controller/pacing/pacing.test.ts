@@ -188,22 +188,30 @@ describe("planSlots", () => {
     expect(before.endsAt?.toISOString()).toBe("2026-12-01T12:00:00.000Z");
   });
 
-  it("adds a deterministic jitter within bounds, so re-planning gives the same times", () => {
-    const jittered = { ...spec, intervalSeconds: 60, jitterSeconds: 30 };
-    const first = planSlots(jittered, { ...base, lastSlotAt: at("2026-11-30T11:59:00Z") }, 5);
-    const again = planSlots(jittered, { ...base, lastSlotAt: at("2026-11-30T11:59:00Z") }, 5);
-    expect(first.slots).toEqual(again.slots);
+  it("spreads gaps by a deterministic jitter within ±jitterPercent, so re-planning gives the same times", () => {
+    const jittered = { ...spec, intervalSeconds: 60, jitterPercent: 20 };
+    const state = { ...base, lastSlotAt: at("2026-11-30T11:59:00Z") };
+    const first = planSlots(jittered, state, 8);
+    expect(planSlots(jittered, state, 8).slots).toEqual(first.slots);
     let previous = at("2026-11-30T11:59:00Z").getTime();
+    const gaps: number[] = [];
     for (const slot of first.slots) {
-      const gap = slot.at.getTime() - previous;
-      expect(gap).toBeGreaterThanOrEqual(60_000);
-      expect(gap).toBeLessThan(90_000);
+      gaps.push(slot.at.getTime() - previous);
       previous = slot.at.getTime();
     }
-    const gaps = new Set(
-      first.slots.map((s, i) => s.at.getTime() - (i === 0 ? 0 : first.slots[i - 1]!.at.getTime())),
-    );
-    expect(gaps.size).toBeGreaterThan(1);
+    // The first slot may be "now" when the gap since the last one already passed.
+    for (const gap of gaps.slice(1)) {
+      expect(gap).toBeGreaterThanOrEqual(48_000);
+      expect(gap).toBeLessThanOrEqual(72_000);
+    }
+    expect(new Set(gaps.slice(1)).size).toBeGreaterThan(1);
+  });
+
+  it("never lets jitter bring a gap under 5 s", () => {
+    const plan = planSlots({ ...spec, intervalSeconds: 5, jitterPercent: 50 }, base, 20);
+    for (let i = 1; i < plan.slots.length; i++) {
+      expect(plan.slots[i]!.at.getTime() - plan.slots[i - 1]!.at.getTime()).toBeGreaterThanOrEqual(5_000);
+    }
   });
 
   it("gives jitter fractions in [0, 1)", () => {

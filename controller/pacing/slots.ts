@@ -4,8 +4,9 @@
  * Rules (docs/pacing.md):
  * - sends happen only inside the window, on its days, and not before `startTime`;
  * - at most `dailyQuota` contacts are started per window occurrence (the quota day);
- * - consecutive sends are at least `interval` apart, where interval defaults to window ÷ quota and is never
- *   under 5 s; a deterministic jitter in [0, jitter) is added to each gap, so re-planning gives the same times;
+ * - consecutive sends are `interval` apart, where interval defaults to window ÷ quota and is never under 5 s;
+ *   each gap is spread by a deterministic jitter of ±`jitterPercent` (never under 5 s), so re-planning gives the
+ *   same times and sends do not look automated;
  * - the campaign ends `durationDays` after it first started (a resume does not reset it).
  */
 import { currentOccurrence, nextOccurrence, windowLengthSeconds, type WindowSpec } from "./window.js";
@@ -18,8 +19,8 @@ export interface PacingSpec {
   dailyQuota: number;
   /** Seconds between sends; default window ÷ quota, never under 5 s. */
   intervalSeconds?: number;
-  /** Up to this many seconds added to each gap; default 0. */
-  jitterSeconds?: number;
+  /** Each gap is spread by up to ± this percent of the interval; default 0. */
+  jitterPercent?: number;
   /** No send before this instant. */
   startTime?: Date;
   /** The campaign ends this many days after it first started; 0 or missing: until the list is done. */
@@ -117,12 +118,13 @@ export function planSlots(spec: PacingSpec, state: PacingState, max: number): Sl
     };
   }
   const intervalMs = effectiveIntervalSeconds(spec) * 1000;
-  const jitterMs = Math.max(0, spec.jitterSeconds ?? 0) * 1000;
+  const spread = Math.min(100, Math.max(0, spec.jitterPercent ?? 0)) / 100;
   const slots: Slot[] = [];
   let previous = state.lastSlotAt;
   let index = state.slotIndex;
   while (slots.length < Math.min(max, left)) {
-    const gap = intervalMs + Math.floor(jitterFraction(state.seed, index) * jitterMs);
+    const factor = 1 + (2 * jitterFraction(state.seed, index) - 1) * spread;
+    const gap = Math.max(MIN_INTERVAL_SECONDS * 1000, Math.round(intervalMs * factor));
     const candidate = previous ? new Date(Math.max(now.getTime(), previous.getTime() + gap)) : now;
     if (candidate >= occurrence.closesAt) break;
     if (endsAt && candidate >= endsAt) break;

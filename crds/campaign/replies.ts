@@ -15,7 +15,7 @@ import { withRules } from "../rules.js";
 import { template } from "../template.js";
 
 const KEYWORD_MATCHING =
-  "A reply matches when the whole message equals a keyword after trimming, collapsing spaces, upper-casing and ignoring the emoji variation selector; accents count, so list both spellings.";
+  "A reply matches when the whole message equals a keyword once both are normalised: case, accents, runs of spaces, keycap emoji (1️⃣ is 1) and emoji or punctuation around the words are ignored.";
 
 const keywordList = (what: string, defaults: readonly string[], maxItems = 64) =>
   asSet(

@@ -1,6 +1,6 @@
 /** Campaign `spec.sender`: the WhatsApp provider and account the campaign sends through. */
 import { z } from "zod";
-import { localObjectReference } from "../common.js";
+import { duration, localObjectReference } from "../common.js";
 import { withRules } from "../rules.js";
 
 export const PROVIDERS = ["evolution", "meta-cloud", "sandbox"] as const;
@@ -61,6 +61,38 @@ const webhookSchema = z
   })
   .meta({ description: "Authentication of the webhooks the provider sends for this sender." });
 
+const rateLimitSchema = z
+  .object({
+    messagesPerMinute: z
+      .int()
+      .min(1)
+      .max(60_000)
+      .meta({
+        description:
+          "Messages per minute through this sender, shared by every worker and every campaign using it (first messages, reminders and answers). Default: 4800 for meta-cloud (Meta's 80 per second), 60 for evolution, 60000 for sandbox.",
+      })
+      .optional(),
+    burst: z
+      .int()
+      .min(1)
+      .max(1000)
+      .meta({
+        description:
+          "Messages that may go at once after a quiet period. Default: 10 for meta-cloud, 1 for evolution, 50 for sandbox.",
+      })
+      .optional(),
+    recipientGap: duration({ min: "0s", max: "1h" })
+      .meta({
+        description:
+          "Least time between two messages to the same phone (Meta's pair rate limit is about one per 6 s). Default: 6s for meta-cloud, 2s for evolution, 0s for sandbox.",
+      })
+      .optional(),
+  })
+  .meta({
+    description:
+      "Limits of the sender itself, on top of the campaign's pacing. A provider's throttling signal (HTTP 429, rate-overlimit, Meta 130429) slows this sender down further until it may retry.",
+  });
+
 const senderBase = z
   .object({
     provider: z.enum(PROVIDERS).meta({
@@ -95,6 +127,7 @@ const senderBase = z
       })
       .optional(),
     webhook: webhookSchema.prefault({}),
+    rateLimit: rateLimitSchema.optional(),
   })
   .meta({ description: "The WhatsApp account the campaign sends through." });
 

@@ -60,7 +60,7 @@ export const CONTROLLER_RULES: readonly ControllerRule[] = [
     reported: "FollowUpSchedule `Ready=False`, reason `InvalidSpec`, naming the campaign.",
   },
   {
-    rule: "Keywords do not overlap between answers after normalisation (`normalizeReplyText()`: case, spaces, emoji variation selector); the API server compares them exactly as written.",
+    rule: "Keywords do not overlap between answers after normalisation (`normalizeReplyText()`: case, accents, spaces, keycaps, edge emoji and punctuation); the API server compares them exactly as written.",
     fields: "`spec.replies.keywords.*`, `spec.replies.declineReason.options[*].keywords`",
     reported: "`Ready=False`, reason `InvalidSpec`, naming the keyword.",
   },

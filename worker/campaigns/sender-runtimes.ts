@@ -90,14 +90,14 @@ export function senderKeyOf(namespace: string, spec: Pick<CampaignSpec, "sender"
 
 function senderRuntime(namespace: string, spec: CampaignSpec, provider: WhatsAppProvider): SenderRuntime {
   const type = spec.sender.provider;
-  const configured = (
-    spec.sender as { rateLimit?: { messagesPerSecond?: number; burst?: number; recipientGap?: string } }
-  ).rateLimit;
+  const configured = spec.sender.rateLimit;
   return {
     provider,
     senderKey: senderKeyOf(namespace, spec),
     rateLimit: {
-      perSecond: configured?.messagesPerSecond ?? DEFAULT_RATE_LIMITS[type].perSecond,
+      perSecond: configured?.messagesPerMinute
+        ? configured.messagesPerMinute / 60
+        : DEFAULT_RATE_LIMITS[type].perSecond,
       burst: configured?.burst ?? DEFAULT_RATE_LIMITS[type].burst,
     },
     recipientGapMs: configured?.recipientGap

@@ -1,3 +1,5 @@
+import { normalizeReplyText } from "../../crds/index.js";
+
 /**
  * Classifying a patient's reply. The whole message must equal one of a list's entries after normalisation
  * (case, accents, spaces, keycap emoji, surrounding punctuation): a sentence that merely contains "sim" is
@@ -13,24 +15,8 @@ export interface ReplyKeywords {
   optOut: readonly string[];
 }
 
-const KEYCAP = /([0-9#*])\uFE0F?\u20E3/gu;
-const EDGE_PUNCTUATION = /^[\s.,;:!?¡¿"'`´~\-–—()[\]{}]+|[\s.,;:!?¡¿"'`´~\-–—()[\]{}]+$/gu;
-
-/**
- * Upper case, accents removed, keycap emoji ("1️⃣") read as their digit, other emoji and punctuation at the
- * edges dropped, runs of white space folded to one space.
- */
-export function normaliseReply(text: string): string {
-  return text
-    .replace(KEYCAP, "$1")
-    .normalize("NFD")
-    .replace(/\p{Diacritic}/gu, "")
-    .replace(/\p{Extended_Pictographic}|\uFE0F|\u200D/gu, " ")
-    .toUpperCase()
-    .replace(/\s+/g, " ")
-    .replace(EDGE_PUNCTUATION, "")
-    .trim();
-}
+/** The one normalisation, shared with the API's keyword rules (crds/keywords.ts). */
+export const normaliseReply = normalizeReplyText;
 
 function matches(normalised: string, list: readonly string[]): boolean {
   return list.some((entry) => normaliseReply(entry) === normalised);
