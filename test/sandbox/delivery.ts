@@ -64,7 +64,9 @@ export function acceptEvolutionSend(
   });
   const { record } = resolved;
   const ctx = envelopeContext(core, inst);
-  core.webhooks.evolution(inst.name, "send.message", evo.webhookEnvelope("send.message", prepared, ctx), 0);
+  const hooks = core.webhooks.enabled("evolution");
+  if (hooks)
+    core.webhooks.evolution(inst.name, "send.message", evo.webhookEnvelope("send.message", prepared, ctx), 0);
   if (!record.ghost) {
     core.mailbox.add({
       at: Date.now(),
@@ -78,7 +80,7 @@ export function acceptEvolutionSend(
     });
   }
   const statuses = core.config.webhooks.statuses;
-  if (statuses.enabled) {
+  if (hooks && statuses.enabled) {
     const updateJid = record.lid ? lidJid(record.lid) : jid;
     const step = (status: evo.EvolutionAck, atMs: number) => ({
       atMs,
@@ -158,7 +160,7 @@ export function acceptMetaSend(
       text: message.text,
     });
   }
-  if (statuses.enabled) {
+  if (statuses.enabled && core.webhooks.enabled("meta")) {
     const steps = [{ atMs: statuses.delaysMs.sent, emit: () => emit("sent") }];
     if (!record.ghost) {
       if (statuses.delivered)

@@ -7,6 +7,7 @@
 import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
 import type { WebhooksConfig } from "./config.js";
+import { HttpPoster } from "./http-post.js";
 import { keyedUnit, type SequenceRng } from "./random.js";
 import type { RingBuffer } from "./ring-buffer.js";
 import type { Scheduler } from "./scheduler.js";
@@ -50,10 +51,16 @@ export class WebhookSender {
   private active = 0;
   private readonly ready: Outgoing[] = [];
   private closed = false;
+  private readonly poster = new HttpPoster(256);
   delivered = 0;
   failed = 0;
 
   constructor(private readonly deps: WebhookSenderDeps) {}
+
+  /** Whether webhooks of this provider go anywhere (callers skip building them otherwise). */
+  enabled(provider: "evolution" | "meta"): boolean {
+    return this.deps.config()[provider].url !== null;
+  }
 
   /** Queues an Evolution event `{event, instance, data, …}` after `worldDelayMs`. */
   evolution(instance: string, event: string, envelope: object, worldDelayMs: number): void {
@@ -87,6 +94,7 @@ export class WebhookSender {
   close(): void {
     this.closed = true;
     this.ready.length = 0;
+    this.poster.close();
   }
 
   private schedule(w: Omit<Outgoing, "id" | "attempt" | "duplicate">, worldDelayMs: number): void {
@@ -130,14 +138,12 @@ export class WebhookSender {
     let error: string | undefined;
     try {
       const headers = await this.finalHeaders(w);
-      const response = await fetch(w.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: w.body,
-        signal: AbortSignal.timeout(cfg.timeoutMs),
-      });
-      status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
+      status = await this.poster.post(
+        w.url,
+        { "content-type": "application/json", ...headers },
+        w.body,
+        cfg.timeoutMs,
+      );
     } catch (err) {
       error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     }
