@@ -1,6 +1,7 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { describe, expect, it } from "vitest";
 import { VALID_DDDS } from "./ddd.js";
-import { normalisePhone } from "./normalise.js";
+import { normalisePhone, numberingPlanType } from "./normalise.js";
 import { canonicalPhone, phoneVariants } from "./variants.js";
 
 describe("normalisePhone", () => {
@@ -46,6 +47,32 @@ describe("normalisePhone", () => {
       ok: true,
       phone: { e164: "+5511987654321", dddInferred: false },
     });
+  });
+});
+
+describe("numberingPlanType", () => {
+  it("agrees with libphonenumber for every DDD, every two-digit prefix and both lengths", () => {
+    let seed = 7;
+    const digits = (n: number) =>
+      Array.from({ length: n }, () => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return String(seed % 10);
+      }).join("");
+    let checked = 0;
+    for (const ddd of VALID_DDDS) {
+      for (let prefix = 0; prefix < 100; prefix++) {
+        for (const length of [8, 9]) {
+          for (let sample = 0; sample < 2; sample++) {
+            const national = ddd + String(prefix).padStart(2, "0") + digits(length - 2);
+            const parsed = parsePhoneNumberFromString(`+55${national}`);
+            const direct = parsed?.isValid() ? (parsed.getType() ?? "NO_TYPE") : "INVALID";
+            expect(numberingPlanType(national), national).toBe(direct);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBe(67 * 100 * 2 * 2);
   });
 });
 

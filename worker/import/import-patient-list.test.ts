@@ -1,0 +1,222 @@
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshMigratedDatabase } from "../../test/db.js";
+import { syntheticCsv, syntheticExpectations } from "../../test/patient-lists.js";
+import { readCampaignCounts } from "../../lib/db/campaign-counts.js";
+import { ensureCampaign } from "../../lib/db/campaigns.js";
+import { createPool } from "../../lib/db/pool.js";
+import { AppError } from "../../lib/errors.js";
+import { importPatientList } from "./import-patient-list.js";
+
+const NOW = new Date("2026-11-28T12:00:00Z");
+let pool: Pool;
+let dispose: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await freshMigratedDatabase();
+  dispose = db.dispose;
+  pool = createPool({ connectionString: db.value, max: 8 });
+});
+
+afterAll(async () => {
+  await pool.end();
+  await dispose();
+});
+
+async function newCampaign(namespace = "hospital"): Promise<string> {
+  const uid = randomUUID();
+  await ensureCampaign(pool, { uid, namespace, name: `c-${uid.slice(0, 8)}` });
+  return uid;
+}
+
+const importCsv = (campaignUid: string, csv: string | Buffer | Readable, batchSize?: number) =>
+  importPatientList({
+    pool,
+    campaignUid,
+    source: typeof csv === "string" ? Buffer.from(csv) : csv,
+    now: () => NOW,
+    sourceDescription: "test list",
+    ...(batchSize ? { batchSize } : {}),
+  });
+
+async function contactsOf(campaignUid: string) {
+  const { rows } = await pool.query<{
+    id: number;
+    source_row: number;
+    name: string;
+    birth_date: string | null;
+    procedure: string | null;
+    state: string;
+    phones: { e164: string; priority: number; sendable: boolean }[];
+  }>(
+    `SELECT c.id, c.source_row, c.name, c.birth_date, c.procedure, c.state,
+       (SELECT json_agg(json_build_object('e164', p.e164, 'priority', p.priority, 'sendable', p.sendable)
+                        ORDER BY p.priority)
+        FROM phones p WHERE p.contact_id = c.id) AS phones
+     FROM contacts c WHERE c.campaign_uid = $1 ORDER BY c.source_row`,
+    [campaignUid],
+  );
+  return rows;
+}
+
+const LIST = [
+  "Nome;Telefone;Nascimento;Procedimento;Setor",
+  "Maria da Silva;(85) 98765-4321;15/03/1980;0408 - ARTROPLASTIA;Ortopedia",
+  "MARIA DA SILVA;85 3234-5678 / 85 98765-4321;15/03/1980;;Ortopedia",
+  "José Souza;(85) 98888-7777;;;Oftalmo",
+  "José Souza;(85) 97777-6666;;Catarata;Oftalmo",
+  "Ana Lima;(85) 98888-7777;01/01/1990;Catarata;Oftalmo",
+  "Pedro;(20) 98765-4321;01/01/1990;;",
+  "Fixo Somente;85 3333-4444;01/01/1970;;",
+  ";85999990000;;;",
+].join("\n");
+
+describe("importPatientList", () => {
+  it("writes contacts, phones and rejected rows, merging duplicates", async () => {
+    const uid = await newCampaign();
+    const report = await importCsv(uid, LIST, 3);
+
+    expect(await contactsOf(uid)).toEqual([
+      expect.objectContaining({
+        source_row: 2,
+        name: "Maria da Silva",
+        birth_date: "1980-03-15",
+        procedure: "ARTROPLASTIA",
+        state: "pending",
+        phones: [
+          { e164: "+5585987654321", priority: 1, sendable: true },
+          { e164: "+558532345678", priority: 2, sendable: false },
+        ],
+      }),
+      // Same name without birth date but a different first phone: two people, not merged.
+      expect.objectContaining({ source_row: 4, name: "José Souza", procedure: null }),
+      expect.objectContaining({ source_row: 5, name: "José Souza", procedure: "Catarata" }),
+      expect.objectContaining({ source_row: 6, name: "Ana Lima" }),
+      expect.objectContaining({ source_row: 8, name: "Fixo Somente", state: "no_whatsapp" }),
+    ]);
+    expect(report).toMatchObject({
+      alreadyImported: false,
+      source: { description: "test list", format: "csv", delimiter: ";", encoding: "utf-8" },
+      columns: { name: "Nome", phone: ["Telefone"], procedure: "Procedimento", birthDate: "Nascimento" },
+      rows: { read: 8, blank: 0, beforeHeader: 0, accepted: 6, rejected: 2 },
+      rejectedByReason: { INVALID_DDD: 1, EMPTY_NAME: 1 },
+      contacts: { created: 5, mergedRows: 1, withoutSendablePhone: 1 },
+      phones: { created: 6, duplicates: 1, notSendable: 2, sharedByContacts: 1, optedOut: 0 },
+    });
+    expect(report.columns.fields).toEqual(["nome", "nascimento", "procedimento", "setor"]);
+
+    const { rows: rejected } = await pool.query(
+      "SELECT source_row, reason_code, raw FROM import_rejections WHERE campaign_uid = $1 ORDER BY source_row",
+      [uid],
+    );
+    expect(rejected.map((r) => [r.source_row, r.reason_code])).toEqual([
+      [7, "INVALID_DDD"],
+      [9, "EMPTY_NAME"],
+    ]);
+    expect(rejected[0].raw).toMatchObject({ Nome: "Pedro", Telefone: "(20) 98765-4321" });
+
+    const counts = await readCampaignCounts(pool, uid);
+    expect(counts).toMatchObject({ contacts: 5, phones: 6, notSendable: 2, rejectedRows: 2, noWhatsapp: 1 });
+  });
+
+  it("is a no-op for a file already imported into the campaign, from a buffer or a stream", async () => {
+    const uid = await newCampaign();
+    const first = await importCsv(uid, LIST);
+    const again = await importCsv(uid, LIST);
+    const streamed = await importCsv(
+      uid,
+      Readable.from([Buffer.from(LIST.slice(0, 50)), Buffer.from(LIST.slice(50))]),
+    );
+    expect(again).toEqual({ ...first, alreadyImported: true });
+    expect(streamed).toEqual({ ...first, alreadyImported: true });
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM imports WHERE campaign_uid = $1", [
+      uid,
+    ]);
+    expect(rows[0].n).toBe(1);
+    expect((await readCampaignCounts(pool, uid)).contacts).toBe(5);
+  });
+
+  it("lets only one of two simultaneous imports of the same file write", async () => {
+    const uid = await newCampaign();
+    const reports = await Promise.all([importCsv(uid, LIST), importCsv(uid, LIST), importCsv(uid, LIST)]);
+    expect(reports.filter((r) => !r.alreadyImported)).toHaveLength(1);
+    expect((await readCampaignCounts(pool, uid)).contacts).toBe(5);
+  });
+
+  it("merges a second, different list into the contacts already there", async () => {
+    const uid = await newCampaign();
+    await importCsv(uid, LIST);
+    const second = [
+      "nome;celular;nascimento;procedimento",
+      "Maria da Silva;(85) 91111-2222;15/03/1980;Outro",
+      "Fixo Somente;85 99999-8888;01/01/1970;",
+      "Novo Paciente;85 92222-3333;01/01/1970;",
+    ].join("\n");
+    const report = await importCsv(uid, second);
+    expect(report.contacts).toEqual({ created: 1, mergedRows: 2, withoutSendablePhone: 0 });
+    const contacts = await contactsOf(uid);
+    const maria = contacts.find((c) => c.name === "Maria da Silva")!;
+    expect(maria.procedure).toBe("ARTROPLASTIA");
+    expect(maria.phones.map((p) => [p.e164, p.priority])).toEqual([
+      ["+5585987654321", 1],
+      ["+558532345678", 2],
+      ["+5585911112222", 3],
+    ]);
+    // The landline-only contact got a mobile: it goes back to be checked.
+    expect(contacts.find((c) => c.name === "Fixo Somente")!.state).toBe("pending");
+  });
+
+  it("reports phones that opted out in the campaign's namespace", async () => {
+    const uid = await newCampaign("optout-ns");
+    await pool.query(
+      "INSERT INTO opt_outs (namespace, e164, source) VALUES ('optout-ns', '+5585987654321', 'reply')",
+    );
+    const report = await importCsv(uid, LIST);
+    expect(report.phones.optedOut).toBe(1);
+  });
+
+  it("writes nothing when the list cannot be imported", async () => {
+    const bad = await newCampaign();
+    const err = await importCsv(bad, "Nome;Fone Fixo\n;\n").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM imports WHERE campaign_uid = $1", [
+      bad,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("refuses a campaign without a database row", async () => {
+    const err = await importCsv(randomUUID(), LIST).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "IMPORT_CAMPAIGN_NOT_FOUND" });
+  });
+
+  // 100,000 rows are parsed in parse-patient-rows.test.ts and imported by bench/import.ts; here enough
+  // rows for many batches, with the database's counters checked against the list.
+  it("imports a generated 30,000-row list with exact counts", async () => {
+    const uid = await newCampaign();
+    const rows = 30_000;
+    const report = await importCsv(uid, syntheticCsv(rows));
+    const expected = syntheticExpectations(rows);
+    expect(report.rows).toMatchObject({
+      read: rows,
+      accepted: expected.accepted,
+      rejected: expected.rejected,
+    });
+    expect(report.rejectedByReason).toEqual(expected.rejectedByReason);
+    expect(report.contacts.created).toBe(expected.accepted);
+    expect(report.phones).toMatchObject({
+      created: expected.phones,
+      notSendable: expected.notSendable,
+      ninthDigitAdded: expected.ninthDigitAdded,
+    });
+    const counts = await readCampaignCounts(pool, uid);
+    expect(counts).toMatchObject({
+      contacts: expected.accepted,
+      phones: expected.phones,
+      rejectedRows: expected.rejected,
+      noWhatsapp: expected.withoutSendablePhone,
+    });
+  });
+});
