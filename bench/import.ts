@@ -50,7 +50,7 @@ async function child(mode: string, format: string, rows: number, file: string): 
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 20);
   const started = performance.now();
-  let accepted = 0;
+  let accepted: number;
   if (mode === "parse") {
     const tally = new RowTally();
     for await (const outcome of parsePatientRows(createReadStream(file))) tally.add(outcome);
