@@ -65,7 +65,7 @@ const evolutionCase: ContractCase = {
         webhook: {
           enabled: true,
           url: receiver.url,
-          headers: { "x-busca-ativa-token": WEBHOOK_TOKEN, jwt_key: JWT_KEY },
+          headers: { "x-webhook-token": WEBHOOK_TOKEN, jwt_key: JWT_KEY },
           byEvents: false,
           base64: false,
           events: ["MESSAGES_UPSERT", "MESSAGES_UPDATE", "SEND_MESSAGE", "CONNECTION_UPDATE"],

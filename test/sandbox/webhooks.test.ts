@@ -59,12 +59,12 @@ describe("Evolution webhooks", () => {
   it("turn jwt_key into an HS256 Bearer JWT with Evolution's claims, keep other headers, and drop jwt_key", async () => {
     const { sandbox, receiver } = await setup();
     await sandbox.client.setWebhooks({
-      evolution: { headers: { "x-busca-ativa-token": "tok", jwt_key: "k3y" } },
+      evolution: { headers: { "x-webhook-token": "tok", jwt_key: "k3y" } },
     });
     await sandbox.client.inbound({ provider: "evolution", number: "+5585987654321", text: "SIM" });
     await waitFor(() => receiver.requests.length === 1, { timeoutMs: 5_000, what: "the webhook" });
     const { headers } = receiver.requests[0]!;
-    expect(headers["x-busca-ativa-token"]).toBe("tok");
+    expect(headers["x-webhook-token"]).toBe("tok");
     expect(headers.jwt_key).toBeUndefined();
     const token = String(headers.authorization).replace(/^Bearer /, "");
     const { payload } = await jwtVerify(token, new TextEncoder().encode("k3y"), { algorithms: ["HS256"] });

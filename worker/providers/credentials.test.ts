@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { credentialsFromSecretData } from "./credentials.js";
-import { createProvider, providerConfigFrom } from "./factory.js";
+import { createProvider, providerConfigForSender } from "./factory.js";
 
 const REF = "hospital/whatsapp";
 
@@ -50,6 +50,7 @@ describe("provider credentials from Secret data", () => {
       /says "evolution" but it is used for a meta-cloud/,
     ],
     [{ provider: "evolution", baseUrl: "https://e.org", webhookToken: "t" }, undefined, /no key apiKey/],
+    [{ provider: "evolution", webhookToken: "t" }, undefined, /no key apiKey/],
     [{ provider: "meta-cloud", accessToken: "a" }, undefined, /no key appSecret, no key verifyToken/],
     [
       { provider: "evolution", baseUrl: "https://e.org", apiKey: "k" },
@@ -72,9 +73,9 @@ describe("provider credentials from Secret data", () => {
 describe("createProvider", () => {
   it("builds each provider type with its capabilities", () => {
     const evo = createProvider(
-      providerConfigFrom(
-        { type: "evolution", credentials: { baseUrl: "http://e.invalid", apiKey: "k", webhookToken: "t" } },
-        "hospital",
+      providerConfigForSender(
+        { provider: "evolution", instance: "hospital", baseUrl: "http://e.invalid" },
+        { type: "evolution", credentials: { apiKey: "k", webhookToken: "t" } },
       ),
     );
     const sandbox = createProvider({
@@ -83,9 +84,9 @@ describe("createProvider", () => {
       credentials: { baseUrl: "http://127.0.0.1:1", apiKey: "k", webhookToken: "t" },
     });
     const meta = createProvider(
-      providerConfigFrom(
+      providerConfigForSender(
+        { provider: "meta-cloud", phoneNumberId: "106540352242922" },
         { type: "meta-cloud", credentials: { accessToken: "a", appSecret: "s", verifyToken: "v" } },
-        "106540352242922",
       ),
     );
     expect([evo.type, evo.channel, evo.capabilities.numberCheck]).toEqual(["evolution", "hospital", true]);
@@ -115,5 +116,54 @@ describe("createProvider", () => {
         credentials: { baseUrl: "http://e", apiKey: "k", webhookToken: "t" },
       }),
     ).toThrow(/instance/);
+  });
+
+  it("builds from a Campaign sender: its baseUrl wins, and its webhook authentication picks the check", async () => {
+    const provider = createProvider(
+      providerConfigForSender(
+        {
+          provider: "evolution",
+          instance: "h",
+          baseUrl: "http://spec.invalid",
+          webhook: { authentication: "token", headerName: "x-hospital-key" },
+        },
+        {
+          type: "evolution",
+          credentials: {
+            baseUrl: "http://secret.invalid",
+            apiKey: "k",
+            webhookToken: "t",
+            webhookJwtKey: "j",
+          },
+        },
+      ),
+    );
+    // Only the token is checked: no JWT needed.
+    expect(await provider.verifyWebhook({ "x-hospital-key": "t" }, Buffer.from("{}"))).toEqual({ ok: true });
+    expect(() =>
+      providerConfigForSender(
+        { provider: "sandbox", instance: "h" },
+        { type: "evolution", credentials: { apiKey: "k", webhookToken: "t" } },
+      ),
+    ).toThrow(/credentials are for provider evolution but the sender uses sandbox/);
+    expect(() =>
+      createProvider(
+        providerConfigForSender(
+          { provider: "evolution", instance: "h", webhook: { authentication: "jwt" } },
+          { type: "evolution", credentials: { baseUrl: "http://e.invalid", apiKey: "k", webhookToken: "t" } },
+        ),
+      ),
+    ).toThrow(/needs credentials.webhookJwtKey/);
+  });
+
+  it("refuses an Evolution sender without any base URL", () => {
+    expect(() =>
+      createProvider(
+        providerConfigForSender(
+          { provider: "evolution", instance: "h" },
+          { type: "evolution", credentials: { apiKey: "k", webhookToken: "t" } },
+        ),
+      ),
+    ).toThrow(/credentials.baseUrl: expected an http\(s\) URL/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Provider credentials from a Kubernetes Secret. The keys are documented in docs/providers.md:
  * - `provider` (optional when the caller says which): `evolution`, `meta-cloud` or `sandbox`;
- * - evolution and sandbox: `baseUrl`, `apiKey`, and at least one of `webhookToken`, `webhookJwtKey`;
+ * - evolution and sandbox: `apiKey`, at least one of `webhookToken`, `webhookJwtKey`, and optionally
+ *   `baseUrl` (a Campaign's `spec.sender.baseUrl` takes precedence);
  * - meta-cloud: `accessToken`, `appSecret`, `verifyToken`, and optionally `graphBaseUrl`, `apiVersion`.
  */
 import * as k8s from "@kubernetes/client-node";
@@ -9,7 +10,8 @@ import { AppError } from "../../lib/errors.js";
 import type { ProviderType } from "./types.js";
 
 export interface EvolutionCredentials {
-  baseUrl: string;
+  /** Optional here: the Campaign's `spec.sender.baseUrl` usually gives it. */
+  baseUrl?: string;
   apiKey: string;
   webhookToken?: string;
   webhookJwtKey?: string;
@@ -30,7 +32,7 @@ export type ProviderCredentials =
 const PROVIDER_TYPES: readonly ProviderType[] = ["evolution", "meta-cloud", "sandbox"];
 
 export const CREDENTIAL_KEYS = {
-  evolution: { required: ["baseUrl", "apiKey"], optional: ["webhookToken", "webhookJwtKey"] },
+  evolution: { required: ["apiKey"], optional: ["baseUrl", "webhookToken", "webhookJwtKey"] },
   "meta-cloud": {
     required: ["accessToken", "appSecret", "verifyToken"],
     optional: ["graphBaseUrl", "apiVersion"],
@@ -130,7 +132,7 @@ export function credentialsFromSecretData(
   return {
     type: resolved,
     credentials: {
-      baseUrl: value("baseUrl")!,
+      baseUrl: value("baseUrl"),
       apiKey: value("apiKey")!,
       webhookToken: value("webhookToken"),
       webhookJwtKey: value("webhookJwtKey"),

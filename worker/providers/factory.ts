@@ -24,8 +24,13 @@ const evolutionSchema = z.object({
     webhookToken: z.string().min(1).optional(),
     webhookJwtKey: z.string().min(1).optional(),
   }),
-  /** Header carrying the static webhook token; default `x-busca-ativa-token`. */
+  /** Header carrying the static webhook token; default `x-webhook-token`. */
   webhookTokenHeader: z.string().min(1).default(DEFAULT_TOKEN_HEADER),
+  /**
+   * Which webhook check to use: `token` (the header) or `jwt` (Evolution's Bearer JWT). Left out:
+   * every secret present in the credentials is required.
+   */
+  webhookAuthentication: z.enum(["token", "jwt"]).optional(),
   /** Refuse webhook JWTs issued longer ago than this; default 600 000 (Evolution's own lifetime). */
   jwtMaxAgeMs: positiveMs.optional(),
   timeouts: z
@@ -92,10 +97,19 @@ export function createProvider(config: ProviderConfig, runtime: ProviderRuntime 
       clock: runtime.clock,
     });
   }
-  if (!c.credentials.webhookToken && !c.credentials.webhookJwtKey) {
+  const mode = c.webhookAuthentication;
+  const token = mode === "jwt" ? undefined : c.credentials.webhookToken;
+  const jwtKey = mode === "token" ? undefined : c.credentials.webhookJwtKey;
+  if ((mode === "token" && !token) || (mode === "jwt" && !jwtKey) || (!token && !jwtKey)) {
+    const needed =
+      mode === "jwt"
+        ? "credentials.webhookJwtKey"
+        : mode === "token"
+          ? "credentials.webhookToken"
+          : "credentials.webhookToken or credentials.webhookJwtKey";
     throw new AppError(
       "PROVIDER_CONFIG_INVALID",
-      "Invalid provider configuration: an Evolution provider needs credentials.webhookToken or credentials.webhookJwtKey, otherwise no webhook could be authenticated",
+      `Invalid provider configuration: an Evolution provider needs ${needed}, otherwise no webhook could be authenticated`,
     );
   }
   return new EvolutionProvider({
@@ -103,20 +117,45 @@ export function createProvider(config: ProviderConfig, runtime: ProviderRuntime 
     baseUrl: c.credentials.baseUrl,
     apiKey: c.credentials.apiKey,
     instance: c.instance,
-    webhook: {
-      token: c.credentials.webhookToken,
-      tokenHeader: c.webhookTokenHeader,
-      jwtKey: c.credentials.webhookJwtKey,
-      jwtMaxAgeMs: c.jwtMaxAgeMs,
-    },
+    webhook: { token, tokenHeader: c.webhookTokenHeader, jwtKey, jwtMaxAgeMs: c.jwtMaxAgeMs },
     timeouts: c.timeouts,
     clock: runtime.clock,
   });
 }
 
-/** Convenience: config from loaded credentials plus the sending channel (instance or phone-number id). */
-export function providerConfigFrom(loaded: ProviderCredentials, channel: string): ProviderConfig {
-  return loaded.type === "meta-cloud"
-    ? { type: "meta-cloud", phoneNumberId: channel, credentials: loaded.credentials }
-    : { type: loaded.type, instance: channel, credentials: loaded.credentials };
+/** The parts of a Campaign's `spec.sender` a provider is built from (structurally; see docs/api.md). */
+export interface SenderSpec {
+  provider: "evolution" | "meta-cloud" | "sandbox";
+  instance?: string;
+  phoneNumberId?: string;
+  baseUrl?: string;
+  webhook?: { authentication?: "token" | "jwt" | "signature"; headerName?: string };
+}
+
+/**
+ * The provider configuration for a Campaign sender and the credentials loaded from its Secret. The
+ * sender's `baseUrl` wins over one in the Secret.
+ */
+export function providerConfigForSender(sender: SenderSpec, loaded: ProviderCredentials): ProviderConfig {
+  if (sender.provider !== loaded.type) {
+    throw new AppError(
+      "PROVIDER_CONFIG_INVALID",
+      `The credentials are for provider ${loaded.type} but the sender uses ${sender.provider}; point credentialsSecretRef at the right Secret`,
+    );
+  }
+  if (loaded.type === "meta-cloud") {
+    return {
+      type: "meta-cloud",
+      phoneNumberId: sender.phoneNumberId ?? "",
+      credentials: { ...loaded.credentials, graphBaseUrl: sender.baseUrl ?? loaded.credentials.graphBaseUrl },
+    };
+  }
+  const auth = sender.webhook?.authentication;
+  return {
+    type: loaded.type,
+    instance: sender.instance ?? "",
+    credentials: { ...loaded.credentials, baseUrl: sender.baseUrl ?? loaded.credentials.baseUrl ?? "" },
+    webhookTokenHeader: sender.webhook?.headerName,
+    webhookAuthentication: auth === "token" || auth === "jwt" ? auth : undefined,
+  };
 }

@@ -14,7 +14,14 @@ export { EvolutionProvider, type EvolutionProviderOptions } from "./evolution/pr
 export { MetaCloudProvider, type MetaCloudProviderOptions } from "./meta/provider.js";
 export { DEFAULT_TOKEN_HEADER, DEFAULT_JWT_MAX_AGE_MS } from "./evolution/webhook-auth.js";
 export { DEFAULT_REPLAY_WINDOW_MS, signMetaBody } from "./meta/webhook-auth.js";
-export { createProvider, providerConfigSchema, providerConfigFrom, type ProviderConfig } from "./factory.js";
+export {
+  createProvider,
+  providerConfigSchema,
+  providerConfigForSender,
+  type ProviderConfig,
+  type ProviderRuntime,
+  type SenderSpec,
+} from "./factory.js";
 export {
   loadProviderCredentials,
   credentialsFromSecretData,

@@ -38,8 +38,8 @@ const body = Buffer.from('{"event":"messages.upsert","instance":"hospital","data
 describe("Evolution webhook verification with a static token header", () => {
   const provider = evolution({ webhookToken: "s3cret-token" });
 
-  it("accepts the configured token in x-busca-ativa-token", async () => {
-    expect(await provider.verifyWebhook({ "x-busca-ativa-token": "s3cret-token" }, body)).toEqual({
+  it("accepts the configured token in x-webhook-token", async () => {
+    expect(await provider.verifyWebhook({ "x-webhook-token": "s3cret-token" }, body)).toEqual({
       ok: true,
     });
   });
@@ -49,7 +49,7 @@ describe("Evolution webhook verification with a static token header", () => {
   });
 
   it("refuses a forged token", async () => {
-    expect(await provider.verifyWebhook({ "x-busca-ativa-token": "s3cret-tokeN" }, body)).toMatchObject({
+    expect(await provider.verifyWebhook({ "x-webhook-token": "s3cret-tokeN" }, body)).toMatchObject({
       ok: false,
       reason: "bad_signature",
     });
@@ -66,7 +66,7 @@ describe("Evolution webhook verification with a static token header", () => {
       { clock },
     );
     expect(await custom.verifyWebhook({ "x-hospital-key": "t" }, body)).toEqual({ ok: true });
-    expect(await custom.verifyWebhook({ "x-busca-ativa-token": "t" }, body)).toMatchObject({
+    expect(await custom.verifyWebhook({ "x-webhook-token": "t" }, body)).toMatchObject({
       ok: false,
       reason: "missing",
     });
@@ -140,10 +140,10 @@ describe("Evolution webhook verification with Evolution's jwt_key JWT", () => {
   it("with both methods configured, requires both", async () => {
     const both = evolution({ webhookToken: "t", webhookJwtKey: key });
     const token = await evolutionJwt(key, { iat: nowS, exp: nowS + 600 });
-    expect(await both.verifyWebhook({ "x-busca-ativa-token": "t", ...bearer(token) }, body)).toEqual({
+    expect(await both.verifyWebhook({ "x-webhook-token": "t", ...bearer(token) }, body)).toEqual({
       ok: true,
     });
-    expect(await both.verifyWebhook({ "x-busca-ativa-token": "t" }, body)).toMatchObject({
+    expect(await both.verifyWebhook({ "x-webhook-token": "t" }, body)).toMatchObject({
       ok: false,
       reason: "missing",
     });

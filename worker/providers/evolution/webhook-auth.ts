@@ -4,7 +4,7 @@
  * Evolution signs nothing over the body. It can send static custom headers, and when those headers hold
  * `jwt_key` it sends `Authorization: Bearer <HS256 JWT>` with `{iat, exp: iat+600, app: "evolution",
  * action: "webhook"}` instead of the key. We accept either or both, as configured:
- * - a static token in a custom header (default `x-busca-ativa-token`), compared in constant time;
+ * - a static token in a custom header (default `x-webhook-token`), compared in constant time;
  * - the JWT, refused when missing, forged, expired, or issued longer ago than `jwtMaxAgeMs` (replay).
  * Nothing is remembered between requests; duplicates are absorbed by idempotent processing.
  */
@@ -12,7 +12,8 @@ import { errors, jwtVerify } from "jose";
 import type { WebhookHeaders, WebhookVerdict } from "../types.js";
 import { bearerToken, headerValue, secretsEqual } from "../webhook-headers.js";
 
-export const DEFAULT_TOKEN_HEADER = "x-busca-ativa-token";
+/** The Campaign CRD's default `spec.sender.webhook.headerName`. */
+export const DEFAULT_TOKEN_HEADER = "x-webhook-token";
 /** Evolution's own JWT lifetime: `exp` is `iat` + 600 s. */
 export const DEFAULT_JWT_MAX_AGE_MS = 600_000;
 const CLOCK_TOLERANCE_S = 30;
