@@ -33,7 +33,7 @@ describe("NOTES.txt", () => {
   it("marks evaluation mode as not for production and names the sandbox URL", async () => {
     const text = await notes(MATRIX.evaluation!);
     expect(text).toContain("EVALUATION MODE: NOT FOR PRODUCTION");
-    expect(text).toContain("http://busca-ativa-sandbox.busca-ativa.svc:8090");
+    expect(text).toContain("http://busca-ativa-sandbox.busca-ativa.svc:8080");
   });
 
   it("tells a production install which Secrets must exist and where followup CronJobs can run", async () => {
