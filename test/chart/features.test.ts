@@ -194,6 +194,11 @@ describe("RBAC scope", () => {
     const secret = objects.find((o) => o.kind === "Secret" && o.metadata.namespace === "team-a")!;
     const url = Buffer.from((secret as any).data.DATABASE_URL, "base64").toString();
     expect(url).toMatch(/@busca-ativa-postgresql\.busca-ativa\.svc:5432\//);
+    const evaluation = find(objects, "Secret", "busca-ativa-evaluation") as any;
+    expect((secret as any).data).toEqual({
+      DATABASE_URL: evaluation.data.DATABASE_URL,
+      REDIS_URL: evaluation.data.REDIS_URL,
+    });
   });
 });
 
@@ -213,6 +218,24 @@ describe("NetworkPolicies", () => {
     const egressPorts = controller.egress.flatMap((r: any) => r.ports.map((p: any) => p.port));
     expect(egressPorts).toEqual(expect.arrayContaining([53, 443, 6443, 6379, 5432]));
     expect(spec(find(objects, "NetworkPolicy", "busca-ativa-migrate")).ingress).toEqual([]);
+  });
+
+  it("let the release's own pods (helm test, sandbox) reach the webhook when webhookFrom narrows it", async () => {
+    const objects = await renderChart(MATRIX["webhook ingress narrowed"]!);
+    const from = spec(find(objects, "NetworkPolicy", "busca-ativa-webhook")).ingress[0].from;
+    expect(from).toEqual(
+      expect.arrayContaining([
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+        {
+          podSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "busca-ativa",
+              "app.kubernetes.io/instance": "busca-ativa",
+            },
+          },
+        },
+      ]),
+    );
   });
 
   it("render none when disabled, and no egress rules when egress is unrestricted", async () => {
