@@ -37,8 +37,13 @@ interface Measurement {
   mode: "parse" | "import";
   seconds: number;
   rowsPerSecond: number;
+  /** CPU time of the benchmark process (user + system); with the database, PostgreSQL's own CPU is not in it. */
+  cpuSeconds: number;
+  rowsPerCpuSecond: number;
   peakRssMiB: number;
   peakHeapMiB: number;
+  /** Largest heap still in use right after a full garbage collection (sampled every second; the collections cost a few percent of the time). */
+  peakLiveHeapMiB: number;
   accepted: number;
 }
 
@@ -46,10 +51,17 @@ async function child(mode: string, format: string, rows: number, file: string): 
   const { parsePatientRows } = await import("../worker/import/parse-patient-rows.js");
   const { RowTally } = await import("../worker/import/report.js");
   let peakHeap = 0;
+  let peakLiveHeap = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
   const sampler = setInterval(() => {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 20);
+  const liveSampler = setInterval(() => {
+    gc?.();
+    peakLiveHeap = Math.max(peakLiveHeap, process.memoryUsage().heapUsed);
+  }, 1000);
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   let accepted: number;
   if (mode === "parse") {
     const tally = new RowTally();
@@ -67,7 +79,10 @@ async function child(mode: string, format: string, rows: number, file: string): 
     await pool.end();
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   clearInterval(sampler);
+  clearInterval(liveSampler);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   const result: Measurement = {
     format,
@@ -75,8 +90,11 @@ async function child(mode: string, format: string, rows: number, file: string): 
     mode: mode as Measurement["mode"],
     seconds,
     rowsPerSecond: rows / seconds,
+    cpuSeconds,
+    rowsPerCpuSecond: rows / cpuSeconds,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     peakHeapMiB: peakHeap / 1024 / 1024,
+    peakLiveHeapMiB: peakLiveHeap / 1024 / 1024,
     accepted,
   };
   process.stdout.write(JSON.stringify(result) + "\n");
@@ -86,7 +104,16 @@ function runChild(mode: string, format: string, rows: number, file: string, env:
   return new Promise<Measurement>((resolve, reject) => {
     const proc = spawn(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), "--child", mode, format, String(rows), file],
+      [
+        ...process.execArgv,
+        "--expose-gc",
+        fileURLToPath(import.meta.url),
+        "--child",
+        mode,
+        format,
+        String(rows),
+        file,
+      ],
       {
         env,
         stdio: ["ignore", "pipe", "inherit"],
@@ -152,13 +179,13 @@ async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () 
 
 function table(results: Measurement[]): string {
   const lines = [
-    "| format | rows | what | seconds | rows/s | peak RSS (MiB) | peak heap (MiB) |",
-    "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    "| format | rows | what | wall s | rows/s | CPU s | rows per CPU s | peak RSS (MiB) | peak heap (MiB) | peak live heap (MiB) |",
+    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of results) {
     const what = r.mode === "parse" ? "parse + normalise" : "import into PostgreSQL";
     lines.push(
-      `| ${r.format} | ${r.rows.toLocaleString("en")} | ${what} | ${r.seconds.toFixed(2)} | ${Math.round(r.rowsPerSecond).toLocaleString("en")} | ${r.peakRssMiB.toFixed(0)} | ${r.peakHeapMiB.toFixed(0)} |`,
+      `| ${r.format} | ${r.rows.toLocaleString("en")} | ${what} | ${r.seconds.toFixed(2)} | ${Math.round(r.rowsPerSecond).toLocaleString("en")} | ${r.cpuSeconds.toFixed(2)} | ${Math.round(r.rowsPerCpuSecond).toLocaleString("en")} | ${r.peakRssMiB.toFixed(0)} | ${r.peakHeapMiB.toFixed(0)} | ${r.peakLiveHeapMiB.toFixed(0)} |`,
     );
   }
   return lines.join("\n");

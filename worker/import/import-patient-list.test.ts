@@ -218,5 +218,5 @@ describe("importPatientList", () => {
       rejectedRows: expected.rejected,
       noWhatsapp: expected.withoutSendablePhone,
     });
-  });
+  }, 180_000);
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
@@ -151,7 +154,7 @@ describe("parsePatientRows: CSV", () => {
     expect(tally.rejectedByReason).toEqual(expected.rejectedByReason);
     expect(tally.ninthDigitAdded).toBe(expected.ninthDigitAdded);
     expect(tally.invalidBirthDates).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe("parsePatientRows: files that cannot be imported", () => {
@@ -245,7 +248,25 @@ describe("parsePatientRows: XLSX", () => {
       ["Caio", "+5585988887777", "1980-03-15", "Joelho"],
     ]);
     expect(rejections(rows).map((r) => [r.sourceRow, r.reasonCode])).toEqual([[5, "INVALID_NUMBER"]]);
+    expect(rejections(rows)[0]!.raw.Nome).toBe("Davi Lima");
     expect(patients(rows)[0]!.fields["data_nascimento"]).toBe("15/03/1980");
+  });
+
+  it("reads a workbook written without shared strings (inline text)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "inline-xlsx-"));
+    try {
+      const path = join(dir, "inline.xlsx");
+      const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false });
+      const sheet = writer.addWorksheet("Lista");
+      sheet.addRow(["Nome", "Celular"]).commit();
+      sheet.addRow(["Ana", "(85) 98765-4321"]).commit();
+      sheet.commit();
+      await writer.commit();
+      const rows = await outcomes(readFileSync(path));
+      expect(patients(rows).map((p) => [p.name, p.phones[0]?.e164])).toEqual([["Ana", "+5585987654321"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads the first tab even when it is not the first sheet file", async () => {
