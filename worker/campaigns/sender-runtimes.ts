@@ -7,7 +7,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { durationMs, type CampaignSpec } from "../../crds/index.js";
 import { readSecretData } from "../../lib/kube/secrets.js";
 import { credentialsFromSecretData } from "../providers/credentials.js";
-import { createProvider, providerConfigFrom } from "../providers/factory.js";
+import { createProvider, providerConfigForSender } from "../providers/factory.js";
 import type { ProviderType, WhatsAppProvider } from "../providers/types.js";
 import type { RateLimit } from "../ratelimit/sender-limiter.js";
 import type { SenderRuntime, SenderRuntimes } from "../send/send-processor.js";
@@ -70,16 +70,13 @@ export class SenderRuntimeCache implements SenderRuntimes {
   async providerFor(namespace: string, spec: Pick<CampaignSpec, "sender">): Promise<WhatsAppProvider> {
     const sender = spec.sender;
     const data = await readSecretData(this.options.kc, namespace, sender.credentialsSecretRef.name);
-    if (sender.baseUrl) data.baseUrl = sender.baseUrl;
+    if (sender.baseUrl && sender.provider !== "meta-cloud") data.baseUrl ??= sender.baseUrl;
     const credentials = credentialsFromSecretData(
       data,
       `${namespace}/${sender.credentialsSecretRef.name}`,
       sender.provider,
     );
-    const channel = sender.provider === "meta-cloud" ? sender.phoneNumberId! : sender.instance!;
-    const config = providerConfigFrom(credentials, channel);
-    if (config.type !== "meta-cloud") config.webhookTokenHeader = sender.webhook.headerName;
-    return createProvider(config);
+    return createProvider(providerConfigForSender(sender, credentials));
   }
 }
 
