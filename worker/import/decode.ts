@@ -5,8 +5,8 @@
  *
  * Rule: text is read as UTF-8; a byte that does not start a valid UTF-8 sequence is read as
  * Windows-1252. A Latin-1 "ã" (0xE3) followed by ASCII is never valid UTF-8, so a Latin-1 file decodes
- * right. Once invalid UTF-8 shows up before any valid multi-byte sequence, the file is taken for
- * Windows-1252 and the rest is decoded as such, which is faster.
+ * right. Once invalid UTF-8 shows up where no valid multi-byte sequence was seen before or in the same
+ * chunk, the file is taken for Windows-1252 and the rest is decoded as such, which is faster.
  */
 import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
@@ -90,6 +90,7 @@ export class ListTextDecoder {
       return bytes.toString("utf8");
     }
     this.sawInvalidUtf8 = true;
+    if (!this.sawUtf8Multibyte && hasUtf8Multibyte(bytes)) this.sawUtf8Multibyte = true;
     if (!this.sawUtf8Multibyte) {
       // Nothing so far was UTF-8 beyond ASCII: a Windows-1252 file.
       this.latin1 = new TextDecoder("windows-1252");
@@ -101,6 +102,14 @@ export class ListTextDecoder {
 
 function hasHighByte(bytes: Buffer): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/** Whether the bytes hold at least one valid multi-byte UTF-8 sequence. */
+function hasUtf8Multibyte(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0xc2 && utf8SequenceAt(bytes, i) > 0) return true;
+  }
   return false;
 }
 
