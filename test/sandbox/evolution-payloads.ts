@@ -18,9 +18,13 @@ export function errorEnvelope(status: number, message: unknown): object {
   return { status, error: HTTP_TEXT[status] ?? "Error", response: { message } };
 }
 
-/** Baileys-style message id, e.g. `3EB0A1B2C3D4E5F60718`. */
+const ID_PREFIX = randomBytes(3).toString("hex").toUpperCase();
+let idCounter = 0;
+
+/** Baileys-style message id, e.g. `3EB0A1B2C3D4E5F60718`: unique per process, cheap to make. */
 export function evolutionMessageId(): string {
-  return `3EB0${randomBytes(8).toString("hex").toUpperCase()}`;
+  idCounter += 1;
+  return `3EB0${ID_PREFIX}${idCounter.toString(16).toUpperCase().padStart(10, "0")}`;
 }
 
 export interface EnvelopeContext {

@@ -88,8 +88,13 @@ export function unknownObject(id: string): { http: number; body: object } {
   return { http: 400, body };
 }
 
+const WAMID_PREFIX = randomBytes(12).toString("hex");
+let wamidCounter = 0;
+
+/** A `wamid.…` id: unique per process, cheap to make. */
 export function wamid(): string {
-  return `wamid.HBgM${randomBytes(24).toString("base64")}`;
+  wamidCounter += 1;
+  return `wamid.HBgM${Buffer.from(`${WAMID_PREFIX}${wamidCounter.toString(16).padStart(12, "0")}`).toString("base64")}`;
 }
 
 export interface MetaChannel {

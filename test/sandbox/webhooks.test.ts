@@ -74,6 +74,7 @@ describe("Evolution webhooks", () => {
 
   it("emit send.message, then SERVER_ACK → DELIVERY_ACK → READ for each send", async () => {
     const { sandbox, receiver } = await setup();
+    await sandbox.client.setWebhooks({ concurrency: 1 });
     const { key } = await evolutionSend(sandbox, "5585987654321");
     await waitFor(() => evolutionStatuses(receiver, key.id).length === 3, {
       timeoutMs: 5_000,
@@ -178,7 +179,7 @@ describe("Evolution webhooks", () => {
 
   it("arrive out of order when reordering is on, and in order when off", async () => {
     const orders = async (reorder: boolean) => {
-      const { sandbox, receiver } = await setup({ seed: 3 });
+      const { sandbox, receiver } = await setup({ seed: 3, timeScale: 0.02 }); // jitter up to 200 ms: larger than scheduling stalls
       // One delivery at a time: the order received is the order dispatched.
       await sandbox.client.setWebhooks({
         reorder,
