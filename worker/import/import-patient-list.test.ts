@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
+import { Readable, Writable } from "node:stream";
+import ExcelJS from "exceljs";
 import type { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshMigratedDatabase } from "../../test/db.js";
@@ -8,6 +9,7 @@ import { readCampaignCounts } from "../../lib/db/campaign-counts.js";
 import { ensureCampaign } from "../../lib/db/campaigns.js";
 import { createPool } from "../../lib/db/pool.js";
 import { AppError } from "../../lib/errors.js";
+import { createLogger } from "../../lib/logger.js";
 import { importPatientList } from "./import-patient-list.js";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -136,6 +138,38 @@ describe("importPatientList", () => {
     ]);
     expect(rows[0].n).toBe(1);
     expect((await readCampaignCounts(pool, uid)).contacts).toBe(5);
+  });
+
+  it("recognises an XLSX file read from a stream as the one imported from a buffer", async () => {
+    const uid = await newCampaign();
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet("Lista");
+    sheet.addRow(["Nome", "Celular"]);
+    sheet.addRow(["Ana", 85987654321]);
+    const file = Buffer.from(await workbook.xlsx.writeBuffer());
+    const first = await importCsv(uid, file);
+    const pieces = [file.subarray(0, 1000), file.subarray(1000, 3000), file.subarray(3000)];
+    const again = await importCsv(uid, Readable.from(pieces));
+    expect(first).toMatchObject({ alreadyImported: false, source: { format: "xlsx", sheetName: "Lista" } });
+    expect(again).toEqual({ ...first, alreadyImported: true });
+  });
+
+  it("logs counts and ids, never names or numbers", async () => {
+    const uid = await newCampaign();
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ component: "test", level: "debug", destination });
+    await importPatientList({ pool, campaignUid: uid, source: Buffer.from(LIST), logger, now: () => NOW });
+    const output = lines.join("");
+    expect(output).toContain("Imported a patient list");
+    for (const secret of ["Maria", "Silva", "José", "98765", "4321", "ARTROPLASTIA", "Ortopedia"]) {
+      expect(output).not.toContain(secret);
+    }
   });
 
   it("lets only one of two simultaneous imports of the same file write", async () => {
