@@ -149,7 +149,8 @@ export class MetaCloudProvider implements WhatsAppProvider {
     const body: Record<string, unknown> = {
       messaging_product: "whatsapp",
       recipient_type: "individual",
-      to: digitsOnly(to.address ?? to.e164),
+      // A wa_id is digits; anything else (a BSUID) cannot be sent to here: use the phone number.
+      to: digitsOnly(to.address && /^\+?\d+$/.test(to.address) ? to.address : to.e164),
       ...content,
     };
     if (options.correlationId) body.biz_opaque_callback_data = options.correlationId;
