@@ -4,7 +4,7 @@
 #   etcd, kube-apiserver, kube-controller-manager, kubectl: built from the Go module proxy, unless
 #     KUBEBUILDER_ASSETS names a folder that already holds them (the kubebuilder envtest convention).
 #   helm: built from the Go module proxy.
-#   redis-server, postgresql: Debian's packages, installed when missing (needs root).
+#   redis-server, postgresql, shellcheck: Debian's packages, installed when missing (needs root).
 #
 # Built binaries are kept in a per-user cache keyed by version
 # (${XDG_CACHE_HOME:-~/.cache}/busca-ativa/tools/<tool>-<version>-r<recipe>) and copied from there, so a
@@ -153,8 +153,9 @@ install_system() {
   local need=()
   command -v redis-server >/dev/null || need+=(redis-server)
   compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+  command -v shellcheck >/dev/null || need+=(shellcheck)
   if ((${#need[@]} == 0)); then
-    say "redis-server and postgresql already installed"
+    say "redis-server, postgresql and shellcheck already installed"
     return
   fi
   if [[ $(id -u) -ne 0 ]]; then

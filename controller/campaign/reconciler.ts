@@ -36,7 +36,12 @@ import {
   type Clock,
 } from "../runtime/index.js";
 import { currentOccurrence, nextOccurrence } from "../pacing/window.js";
-import { planSlots, type PacingSpec } from "../pacing/slots.js";
+import {
+  MIN_INTERVAL_SECONDS,
+  effectiveIntervalSeconds,
+  planSlots,
+  type PacingSpec,
+} from "../pacing/slots.js";
 import { CampaignQueues } from "./queue-ops.js";
 import { checkPlaceholders, checkReferences, checkSpec, type Finding } from "./rules.js";
 import { computeStatus } from "./status.js";
@@ -61,6 +66,11 @@ export interface CampaignControllerOptions {
   followUpCovers?: (campaign: Campaign) => boolean;
   /** Watch only these namespaces; default all. */
   namespace?: string;
+  /**
+   * Accelerated time for demos and tests only: pacing intervals and the decline-reason timeout are
+   * multiplied by it (0.01: a 5 s interval becomes 50 ms). Default 1; never below 1 in production.
+   */
+  timeScale?: number;
   workers?: number;
 }
 
@@ -220,15 +230,16 @@ class CampaignReconciler {
       const removed = await this.queues.removeWaiting(uid, ["send"]);
       log.info({ removedJobs: removed }, "Suspended: withdrew waiting sends");
     }
+    const scale = this.options.timeScale ?? 1;
     await store.closeTimedOutReasons(
       pool,
       uid,
-      durationMs(spec.replies.declineReason.timeout),
+      durationMs(spec.replies.declineReason.timeout) * scale,
       NO_REASON_GIVEN_CODE,
     );
     let facts = await store.readSendingFacts(pool, uid);
     const usedToday = quotaDay ? await readDailySends(pool, uid, quotaDay) : 0;
-    const pacing = pacingOf(spec);
+    const pacing = pacingOf(spec, scale);
     const canSend =
       blocking.length === 0 &&
       imported.state === "done" &&
@@ -454,12 +465,17 @@ function windowOf(spec: CampaignSpec) {
   };
 }
 
-function pacingOf(spec: CampaignSpec): PacingSpec {
+function pacingOf(spec: CampaignSpec, timeScale: number): PacingSpec {
   const s = spec.schedule;
-  return {
+  const base = {
     window: windowOf(spec),
     dailyQuota: s.dailyQuota,
     ...(s.interval ? { intervalSeconds: durationMs(s.interval) / 1000 } : {}),
+  };
+  return {
+    ...base,
+    intervalSeconds: effectiveIntervalSeconds(base) * timeScale,
+    minIntervalSeconds: MIN_INTERVAL_SECONDS * timeScale,
     jitterPercent: s.jitterPercent,
     ...(s.startTime ? { startTime: new Date(s.startTime) } : {}),
     durationDays: s.durationDays,

@@ -23,6 +23,8 @@ export interface PacingSpec {
   jitterPercent?: number;
   /** No send before this instant. */
   startTime?: Date;
+  /** The least gap between sends; default 5 s (lower only under an accelerated demo clock). */
+  minIntervalSeconds?: number;
   /** The campaign ends this many days after it first started; 0 or missing: until the list is done. */
   durationDays?: number;
 }
@@ -62,11 +64,12 @@ export interface SlotPlan {
 }
 
 export function effectiveIntervalSeconds(
-  spec: Pick<PacingSpec, "window" | "dailyQuota" | "intervalSeconds">,
+  spec: Pick<PacingSpec, "window" | "dailyQuota" | "intervalSeconds" | "minIntervalSeconds">,
 ): number {
-  if (spec.intervalSeconds !== undefined) return Math.max(MIN_INTERVAL_SECONDS, spec.intervalSeconds);
-  if (spec.dailyQuota <= 0) return MIN_INTERVAL_SECONDS;
-  return Math.max(MIN_INTERVAL_SECONDS, Math.floor(windowLengthSeconds(spec.window) / spec.dailyQuota));
+  const min = spec.minIntervalSeconds ?? MIN_INTERVAL_SECONDS;
+  if (spec.intervalSeconds !== undefined) return Math.max(min, spec.intervalSeconds);
+  if (spec.dailyQuota <= 0) return min;
+  return Math.max(min, Math.floor(windowLengthSeconds(spec.window) / spec.dailyQuota));
 }
 
 /** A deterministic fraction in [0, 1) from a seed and an index (FNV-1a). */
@@ -124,7 +127,10 @@ export function planSlots(spec: PacingSpec, state: PacingState, max: number): Sl
   let index = state.slotIndex;
   while (slots.length < Math.min(max, left)) {
     const factor = 1 + (2 * jitterFraction(state.seed, index) - 1) * spread;
-    const gap = Math.max(MIN_INTERVAL_SECONDS * 1000, Math.round(intervalMs * factor));
+    const gap = Math.max(
+      (spec.minIntervalSeconds ?? MIN_INTERVAL_SECONDS) * 1000,
+      Math.round(intervalMs * factor),
+    );
     const candidate = previous ? new Date(Math.max(now.getTime(), previous.getTime() + gap)) : now;
     if (candidate >= occurrence.closesAt) break;
     if (endsAt && candidate >= endsAt) break;

@@ -14,6 +14,8 @@ export const workerConfigShape = {
   SHUTDOWN_GRACE_SECONDS: env.positiveInt(25),
   /** How long after a claim an echo of the message may still arrive (stale-claim resolver). */
   SEND_ECHO_GRACE_SECONDS: env.positiveInt(300),
+  /** How often the outbound workers check their senders' connections for the controller. */
+  SENDER_CHECK_SECONDS: env.positiveInt(20),
   LOG_LEVEL: env.logLevel(),
   POD_NAME: z.string().optional(),
 };

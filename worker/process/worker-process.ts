@@ -20,6 +20,7 @@ import { AudienceImportRunner } from "../audience/import-runner.js";
 import { PhoneValidator } from "../validate/validate-processor.js";
 import { SenderLimiter } from "../ratelimit/sender-limiter.js";
 import { resolveStaleClaims } from "../send/stale-claims.js";
+import { checkSenders } from "../campaigns/sender-health.js";
 import { QUEUE_SETTINGS } from "../../lib/queue/jobs.js";
 import { enqueueSends, startQueueWorkers } from "./queue-workers.js";
 import { WorkerLiveness } from "./liveness.js";
@@ -102,37 +103,28 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   });
   const liveness = new WorkerLiveness(workers, { main: connection });
 
-  let resolver: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   if (queues.includes("send")) {
     const echoGraceMs = config.SEND_ECHO_GRACE_SECONDS * 1000;
-    const pass = async () => {
-      const client = await pool.connect();
-      try {
-        // One replica resolves at a time.
-        const { rows } = await client.query<{ locked: boolean }>(
-          "SELECT pg_try_advisory_lock(7261001) AS locked",
-        );
-        if (!rows[0]?.locked) return;
-        try {
-          const result = await resolveStaleClaims(
-            pool,
-            { staleAfterMs: QUEUE_SETTINGS.send.lockDurationMs + 10_000, echoGraceMs },
-            logger,
-          );
-          await enqueueSends({ pool, producer }, result.requeuedIds);
-        } finally {
-          await client.query("SELECT pg_advisory_unlock(7261001)");
-        }
-      } catch (err) {
-        logger.warn(
-          { error: (err as Error).message },
-          "The stale-claim resolver failed; it runs again shortly",
-        );
-      } finally {
-        client.release();
-      }
+    const resolve = async () => {
+      const result = await resolveStaleClaims(
+        pool,
+        { staleAfterMs: QUEUE_SETTINGS.send.lockDurationMs + 10_000, echoGraceMs },
+        logger,
+      );
+      await enqueueSends({ pool, producer }, result.requeuedIds);
     };
-    resolver = setInterval(() => void pass(), 15_000);
+    timers.push(
+      setInterval(() => void singleton(pool, 7261001, "stale-claim resolver", resolve, logger), 15_000),
+    );
+    const probe = () => checkSenders({ pool, specs, senders, logger }).then(() => undefined);
+    void singleton(pool, 7261002, "sender check", probe, logger);
+    timers.push(
+      setInterval(
+        () => void singleton(pool, 7261002, "sender check", probe, logger),
+        config.SENDER_CHECK_SECONDS * 1000,
+      ),
+    );
   }
 
   const health = Fastify({ logger: false });
@@ -164,7 +156,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
         { graceSeconds: config.SHUTDOWN_GRACE_SECONDS },
         "Worker stopping: no new jobs, finishing active ones",
       );
-      if (resolver) clearInterval(resolver);
+      for (const timer of timers) clearInterval(timer);
       const graceful = Promise.all(workers.map((w) => w.close()));
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -184,6 +176,36 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       logger.info("Worker stopped");
     })());
   return { healthPort, stop };
+}
+
+/** Runs `work` on one replica at a time (a PostgreSQL advisory lock); failures are logged, never thrown. */
+async function singleton(
+  pool: import("pg").Pool,
+  lock: number,
+  name: string,
+  work: () => Promise<void>,
+  logger: Logger,
+): Promise<void> {
+  let client: import("pg").PoolClient | undefined;
+  try {
+    client = await pool.connect();
+    const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
+      lock,
+    ]);
+    if (!rows[0]?.locked) return;
+    try {
+      await work();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [lock]);
+    }
+  } catch (err) {
+    logger.warn(
+      { task: name, error: (err as Error).message },
+      "A periodic task failed; it runs again shortly",
+    );
+  } finally {
+    client?.release();
+  }
 }
 
 export function loadKubeConfig(): k8s.KubeConfig {
