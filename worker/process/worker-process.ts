@@ -11,7 +11,7 @@ import Fastify from "fastify";
 import { Redis } from "ioredis";
 import type { Worker } from "bullmq";
 import { createLogger, type Logger } from "../../lib/logger.js";
-import { createPool } from "../../lib/db/pool.js";
+import { createPool, type Pool, type PoolClient } from "../../lib/db/pool.js";
 import { QUEUE_GROUPS, type QueueGroup, type QueueName } from "../../lib/queue/jobs.js";
 import { JobProducer } from "../../lib/queue/producer.js";
 import { CampaignSpecCache } from "../campaigns/spec-cache.js";
@@ -180,13 +180,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
 
 /** Runs `work` on one replica at a time (a PostgreSQL advisory lock); failures are logged, never thrown. */
 async function singleton(
-  pool: import("pg").Pool,
+  pool: Pool,
   lock: number,
   name: string,
   work: () => Promise<void>,
   logger: Logger,
 ): Promise<void> {
-  let client: import("pg").PoolClient | undefined;
+  let client: PoolClient | undefined;
   try {
     client = await pool.connect();
     const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [
