@@ -152,7 +152,10 @@ async function withDatabase<T>(work: (adminUrl: string) => Promise<T>): Promise<
   try {
     return await work(server.url);
   } finally {
+    // The server's process handle is unref'd: keep this process alive until it has exited.
+    const keepAlive = setInterval(() => undefined, 1000);
     await server.stop();
+    clearInterval(keepAlive);
   }
 }
 

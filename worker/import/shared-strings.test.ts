@@ -17,6 +17,10 @@ describe("SharedStringFile", () => {
       expect(strings.get(20_000)).toBe("");
       expect(strings.get(20_001)).toBeNull();
       expect(strings.get(-1)).toBeNull();
+      // Strings added after reads are read back too (the cached last block grew).
+      for (let i = 0; i < 5000; i++) strings.add(`late ${i}`);
+      expect(strings.get(20_001 + 4999)).toBe("late 4999");
+      expect(strings.get(20_000)).toBe("");
     } finally {
       strings.close();
     }

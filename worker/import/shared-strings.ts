@@ -1,7 +1,8 @@
 /**
  * An XLSX workbook's shared strings (every distinct text of the file, referred to by index from the
  * cells) kept in a temporary file instead of the heap: memory holds 8 bytes per string (offset and
- * length) and a small cache, so reading a large list does not hold all its names in memory.
+ * length) and a bounded cache (1 MiB of file blocks, 4,096 strings), so reading a large list does not hold
+ * all its names in memory.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,8 @@ import { join } from "node:path";
 
 const WRITE_BUFFER_BYTES = 64 * 1024;
 const CACHE_ENTRIES = 4096;
+const BLOCK_BYTES = 64 * 1024;
+const BLOCKS_KEPT = 16;
 
 export class SharedStringFile {
   private readonly dir = mkdtempSync(join(tmpdir(), "busca-ativa-xlsx-"));
@@ -20,6 +23,7 @@ export class SharedStringFile {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private readonly cache = new Map<number, string>();
+  private readonly blocks = new Map<number, Buffer>();
 
   get size(): number {
     return this.count;
@@ -42,14 +46,40 @@ export class SharedStringFile {
     const cached = this.cache.get(index);
     if (cached !== undefined) return cached;
     if (this.pendingBytes > 0) this.flush();
-    const length = this.lengths[index]!;
-    const buffer = Buffer.allocUnsafe(length);
-    let read = 0;
-    while (read < length) read += readSync(this.fd, buffer, read, length - read, this.starts[index]! + read);
-    const text = buffer.toString("utf8");
+    const text = this.readText(this.starts[index]!, this.lengths[index]!);
     if (this.cache.size >= CACHE_ENTRIES) this.cache.clear();
     this.cache.set(index, text);
     return text;
+  }
+
+  /** Cells refer to strings mostly in file order, so whole blocks are read and a few kept. */
+  private readText(start: number, length: number): string {
+    const blockIndex = Math.floor(start / BLOCK_BYTES);
+    const offset = start - blockIndex * BLOCK_BYTES;
+    if (offset + length > BLOCK_BYTES) return this.readRange(start, length).toString("utf8");
+    let block = this.blocks.get(blockIndex);
+    if (block) {
+      this.blocks.delete(blockIndex); // most recently used goes last
+    } else {
+      block = this.readRange(
+        blockIndex * BLOCK_BYTES,
+        Math.min(BLOCK_BYTES, this.fileSize - blockIndex * BLOCK_BYTES),
+      );
+      if (this.blocks.size >= BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
+    }
+    this.blocks.set(blockIndex, block);
+    return block.toString("utf8", offset, offset + length);
+  }
+
+  private readRange(position: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const n = readSync(this.fd, buffer, read, length - read, position + read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer;
   }
 
   close(): void {
@@ -63,6 +93,7 @@ export class SharedStringFile {
     while (written < data.length)
       written += writeSync(this.fd, data, written, data.length - written, this.fileSize + written);
     this.fileSize += data.length;
+    this.blocks.clear(); // the last block may have grown
     this.pending = [];
     this.pendingBytes = 0;
   }
