@@ -15,6 +15,8 @@ interface Pair {
 
 export class TcpProxy {
   private mode: Mode = "open";
+  /** Connections accepted since the start. */
+  accepted = 0;
   private readonly pairs = new Set<Pair>();
 
   private constructor(
@@ -108,6 +110,7 @@ export class TcpProxy {
   }
 
   private accept(client: Socket): void {
+    this.accepted += 1;
     if (this.mode === "refuse") {
       client.destroy();
       return;
