@@ -16,7 +16,13 @@ export interface CoveredCampaign extends CampaignLike {
   spec: { followUpScheduleRef?: { name: string }; sender?: { provider?: string } };
 }
 
-export function asCoveredCampaign(obj: KubernetesObject & { spec?: unknown }): CoveredCampaign {
+/** Any Campaign shape: the informer's plain object or a parsed Campaign. */
+export interface CampaignObjectLike {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: unknown;
+}
+
+export function asCoveredCampaign(obj: CampaignObjectLike): CoveredCampaign {
   const spec = (obj.spec ?? {}) as CoveredCampaign["spec"];
   return {
     metadata: {
@@ -29,7 +35,7 @@ export function asCoveredCampaign(obj: KubernetesObject & { spec?: unknown }): C
 
 export function coveredCampaigns(
   schedule: { metadata: { name: string }; spec: { campaigns?: CampaignSelectionLike } },
-  campaigns: readonly (KubernetesObject & { spec?: unknown })[],
+  campaigns: readonly CampaignObjectLike[],
 ): CoveredCampaign[] {
   return campaignsCoveredBy(schedule, campaigns.map(asCoveredCampaign));
 }
@@ -40,7 +46,7 @@ export function coveredCampaigns(
  */
 export function followUpCovers(schedules: {
   list(namespace?: string): (KubernetesObject & { spec?: unknown })[];
-}): (campaign: KubernetesObject & { spec?: unknown }) => boolean {
+}): (campaign: CampaignObjectLike) => boolean {
   return (campaign) => {
     const target = asCoveredCampaign(campaign);
     return schedules.list(campaign.metadata?.namespace).some((s) =>

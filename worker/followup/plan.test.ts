@@ -120,6 +120,18 @@ describe("planSteps and renderReminder", () => {
     ]);
   });
 
+  it("scales the delays for demos", () => {
+    const now = new Date("2026-03-10T12:00:00Z");
+    const steps = planSteps(
+      DEFAULT_FOLLOW_UP_STEPS.map((s) => ({ ...s })),
+      now,
+      0.001,
+    );
+    expect(steps.map((s) => now.getTime() - s.firstContactedBy.getTime())).toEqual([
+      86_400, 259_200, 345_600,
+    ]);
+  });
+
   it("fills the contact's values, with the procedure fallback and list columns", () => {
     const reminder = renderReminder(
       { template: "{nome}: {procedimento} em {Unidade}" },

@@ -101,14 +101,15 @@ export interface StepPlan {
   firstContactedBy: Date;
 }
 
-export function planSteps(steps: readonly FollowUpStep[], now: Date): StepPlan[] {
+/** `timeScale` (demos and tests only, default 1) multiplies every delay, as the controller's option of that name. */
+export function planSteps(steps: readonly FollowUpStep[], now: Date, timeScale = 1): StepPlan[] {
   return steps.map((s, i) => ({
     step: i + 1,
     name: s.name,
     final: s.final,
     template: s.template,
     ...(s.metaTemplate ? { metaTemplate: s.metaTemplate } : {}),
-    firstContactedBy: new Date(now.getTime() - durationMs(s.afterFirstMessage)),
+    firstContactedBy: new Date(now.getTime() - durationMs(s.afterFirstMessage) * timeScale),
   }));
 }
 
@@ -137,6 +138,6 @@ export function renderReminder(
 }
 
 /** Contacts still waiting for a decline reason at or before this instant are closed without one. */
-export function declineReasonCutoff(spec: Pick<CampaignSpec, "replies">, now: Date): Date {
-  return new Date(now.getTime() - durationMs(spec.replies.declineReason.timeout));
+export function declineReasonCutoff(spec: Pick<CampaignSpec, "replies">, now: Date, timeScale = 1): Date {
+  return new Date(now.getTime() - durationMs(spec.replies.declineReason.timeout) * timeScale);
 }

@@ -36,6 +36,11 @@ export interface FollowUpRunOptions {
   logger: Logger;
   /** Contacts per transaction; default 500. */
   batchSize?: number;
+  /**
+   * Accelerated time for demos and tests only: step delays and the decline-reason timeout are multiplied
+   * by it (0.001: 24h becomes 86.4 s), as the Campaign controller's timeScale. Default 1.
+   */
+  timeScale?: number;
 }
 
 export interface CampaignRunSummary extends RunCounts {
@@ -150,7 +155,7 @@ async function runCampaign(
 ): Promise<CampaignRunSummary> {
   const uid = campaign.metadata.uid ?? "";
   const ref = { uid, namespace: options.namespace, name: campaign.metadata.name };
-  const steps = planSteps(schedule.spec.steps, now);
+  const steps = planSteps(schedule.spec.steps, now, options.timeScale ?? 1);
   const outcome = campaignGate(
     {
       ...(row ? { row } : {}),
@@ -175,7 +180,7 @@ async function runCampaign(
     return closeUnansweredDeclines(
       client,
       uid,
-      declineReasonCutoff(campaign.spec, now),
+      declineReasonCutoff(campaign.spec, now, options.timeScale ?? 1),
       NO_REASON_GIVEN_CODE,
     );
   });
