@@ -15,12 +15,7 @@
  * `ListWatch`, which stops for good on any error other than 410 and a timeout, and whose stop/start
  * can leave a second watch running; see docs/controller-runtime.md.
  */
-import {
-  Watch,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
 import { AppError, errorMessage } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
@@ -33,7 +28,7 @@ import {
   type RestartReason,
 } from "./informer-metrics.js";
 import { ObjectStore } from "./object-store.js";
-import { getJson } from "./raw-request.js";
+import { listAll, watchStream, type WatchOutcome } from "./list-watch.js";
 import { apiStatusCode } from "./api-errors.js";
 
 export interface InformerOptions {
@@ -70,9 +65,6 @@ interface Handlers<T> {
   update: UpdateHandler<T>[];
   delete: DeleteHandler<T>[];
 }
-
-type WatchOutcome =
-  { kind: "closed" | "timeout"; events: number } | { kind: "expired" } | { kind: "aborted" };
 
 /** Where the loop is; the watchdog only judges "listing" and "watching". */
 type Phase = "idle" | "listing" | "watching" | "backoff";
@@ -276,7 +268,13 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
 
   private async relist(session: number, signal: AbortSignal, reason: RelistReason): Promise<void> {
     this.phase = "listing";
-    const { items, resourceVersion } = await this.listAll(signal);
+    const { kubeConfig, path, labelSelector, fieldSelector } = this.options;
+    const { items, resourceVersion } = await listAll<T>(kubeConfig, path, {
+      pageSize: this.options.pageSize ?? 500,
+      labelSelector,
+      fieldSelector,
+      signal,
+    });
     if (!this.isCurrent(session)) return;
     const resync = this.resyncPending || reason === "resync";
     const diff = this.store.replace(items);
@@ -304,120 +302,28 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     }
   }
 
-  private async listAll(signal: AbortSignal): Promise<{ items: T[]; resourceVersion: string }> {
-    const pageSize = this.options.pageSize ?? 500;
-    const items: T[] = [];
-    let continueToken: string | undefined;
-    let resourceVersion = "";
-    do {
-      let page: KubernetesListObject<T>;
-      try {
-        page = (await getJson(this.options.kubeConfig, this.options.path, {
-          signal,
-          query: {
-            limit: pageSize,
-            continue: continueToken,
-            labelSelector: this.options.labelSelector,
-            fieldSelector: this.options.fieldSelector,
-          },
-        })) as KubernetesListObject<T>;
-      } catch (err) {
-        if (continueToken !== undefined && apiStatusCode(err) === 410) {
-          // The continue token expired between pages: start the list over.
-          items.length = 0;
-          continueToken = undefined;
-          continue;
-        }
-        throw err;
-      }
-      items.push(...(page.items ?? []));
-      resourceVersion = page.metadata?.resourceVersion ?? "";
-      continueToken = page.metadata?._continue || undefined;
-    } while (continueToken !== undefined);
-    return { items, resourceVersion };
-  }
-
   private watchOnce(session: number, signal: AbortSignal): Promise<WatchOutcome> {
     this.phase = "watching";
-    return new Promise<WatchOutcome>((resolve, reject) => {
-      let events = 0;
-      let expired = false;
-      let errorEvent: { code?: number; message?: string; reason?: string } | undefined;
-      let finished = false;
-      let connection: AbortController | undefined;
-      const onAbort = () => {
-        connection?.abort();
-        finish({ kind: "aborted" });
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      const finish = (outcome: WatchOutcome | Error) => {
-        if (finished) return;
-        finished = true;
-        signal.removeEventListener("abort", onAbort);
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
-      };
-      const query: Record<string, string | number | boolean | undefined> = {
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        // Like client-go's reflector: a server-side timeout between 5 and 10 minutes.
-        timeoutSeconds: 300 + Math.floor(Math.random() * 300),
-        labelSelector: this.options.labelSelector,
-        fieldSelector: this.options.fieldSelector,
-      };
-      const watch = new Watch(this.options.kubeConfig);
-      const onEvent = (phase: string, obj: T & { code?: number; message?: string; reason?: string }) => {
-        if (finished || !this.isCurrent(session)) return;
-        switch (phase) {
-          case "ADDED":
-          case "MODIFIED": {
-            events += 1;
-            this.noteVersion(obj);
+    const { kubeConfig, path, labelSelector, fieldSelector } = this.options;
+    return watchStream<T>(
+      kubeConfig,
+      path,
+      { resourceVersion: this.resourceVersion, labelSelector, fieldSelector, signal },
+      {
+        onConnected: () => this.markProgress(),
+        onEvent: (type, obj) => {
+          if (!this.isCurrent(session)) return;
+          this.noteVersion(obj);
+          if (type === "ADDED" || type === "MODIFIED") {
             const result = this.store.upsert(obj);
             if (result.kind === "added") this.dispatch("add", obj);
             else if (result.kind === "updated") this.dispatch("update", obj, result.old);
-            break;
+          } else if (type === "DELETED") {
+            if (this.store.delete(obj)) this.dispatch("delete", obj);
           }
-          case "DELETED": {
-            events += 1;
-            this.noteVersion(obj);
-            const old = this.store.delete(obj);
-            if (old) this.dispatch("delete", obj);
-            break;
-          }
-          case "BOOKMARK":
-            events += 1;
-            this.noteVersion(obj);
-            break;
-          case "ERROR":
-            if (obj.code === 410) expired = true;
-            else errorEvent = obj;
-            break;
-        }
-      };
-      const onDone = (err: unknown) => {
-        if (signal.aborted || !this.isCurrent(session)) return finish({ kind: "aborted" });
-        if (expired || apiStatusCode(err) === 410) return finish({ kind: "expired" });
-        if (errorEvent) {
-          const status = errorEvent.code ?? "unknown";
-          return finish(
-            new Error(`Watch ERROR event ${status}: ${errorEvent.reason ?? ""} ${errorEvent.message ?? ""}`),
-          );
-        }
-        if (err && (err as { name?: string }).name === "TimeoutError")
-          return finish({ kind: "timeout", events });
-        if (err) return finish(err instanceof Error ? err : new Error(String(err)));
-        finish({ kind: "closed", events });
-      };
-      watch.watch(this.options.path, query, onEvent, onDone).then(
-        (controller) => {
-          connection = controller;
-          if (signal.aborted) controller.abort();
-          else if (!finished) this.markProgress(); // connected: the API server answered 200
         },
-        (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
-      );
-    });
+      },
+    );
   }
 
   private noteVersion(obj: KubernetesObject): void {
