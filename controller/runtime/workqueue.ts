@@ -11,6 +11,7 @@
 import type { Registry } from "prom-client";
 import { exponentialDelay, ItemExponentialBackoff, type ItemBackoffOptions } from "./backoff.js";
 import { systemClock, type Clock, type ClockTimer } from "./clock.js";
+import { heapPop, heapPush, type DelayedEntry } from "./delay-heap.js";
 import { WorkQueueMetrics, type QueueMetricsSource } from "./workqueue-metrics.js";
 
 export interface WorkQueueOptions {
@@ -38,11 +39,6 @@ export interface ProcessOptions {
   workers?: number;
   /** Called when `handler` throws; the key is then retried with backoff. */
   onError?: (key: string, err: unknown) => void;
-}
-
-interface DelayedEntry {
-  readyAt: number;
-  key: string;
 }
 
 export class WorkQueue implements QueueMetricsSource {
@@ -328,39 +324,4 @@ export class WorkQueue implements QueueMetricsSource {
       this.add(top.key);
     }
   }
-}
-
-function heapPush(heap: DelayedEntry[], entry: DelayedEntry): void {
-  heap.push(entry);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if ((heap[parent] as DelayedEntry).readyAt <= entry.readyAt) break;
-    heap[i] = heap[parent] as DelayedEntry;
-    i = parent;
-  }
-  heap[i] = entry;
-}
-
-function heapPop(heap: DelayedEntry[]): DelayedEntry | undefined {
-  const top = heap[0];
-  const last = heap.pop();
-  if (heap.length === 0 || !last) return top;
-  let i = 0;
-  for (;;) {
-    const left = 2 * i + 1;
-    const right = left + 1;
-    let smallest = i;
-    let smallestAt = last.readyAt;
-    if (left < heap.length && (heap[left] as DelayedEntry).readyAt < smallestAt) {
-      smallest = left;
-      smallestAt = (heap[left] as DelayedEntry).readyAt;
-    }
-    if (right < heap.length && (heap[right] as DelayedEntry).readyAt < smallestAt) smallest = right;
-    if (smallest === i) break;
-    heap[i] = heap[smallest] as DelayedEntry;
-    i = smallest;
-  }
-  heap[i] = last;
-  return top;
 }
