@@ -21,7 +21,6 @@ import { PhoneValidator } from "../validate/validate-processor.js";
 import { SenderLimiter } from "../ratelimit/sender-limiter.js";
 import { resolveStaleClaims } from "../send/stale-claims.js";
 import { checkSenders } from "../campaigns/sender-health.js";
-import { QUEUE_SETTINGS } from "../../lib/queue/jobs.js";
 import { enqueueSends, startQueueWorkers } from "./queue-workers.js";
 import { WorkerLiveness } from "./liveness.js";
 import { workerMetrics } from "./metrics.js";
@@ -109,13 +108,16 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     const resolve = async () => {
       const result = await resolveStaleClaims(
         pool,
-        { staleAfterMs: QUEUE_SETTINGS.send.lockDurationMs + 10_000, echoGraceMs },
+        { staleAfterMs: config.SEND_STALE_CLAIM_SECONDS * 1000, echoGraceMs },
         logger,
       );
       await enqueueSends({ pool, producer }, result.requeuedIds);
     };
     timers.push(
-      setInterval(() => void singleton(pool, 7261001, "stale-claim resolver", resolve, logger), 15_000),
+      setInterval(
+        () => void singleton(pool, 7261001, "stale-claim resolver", resolve, logger),
+        config.SEND_STALE_CHECK_SECONDS * 1000,
+      ),
     );
     const probe = () => checkSenders({ pool, specs, senders, logger }).then(() => undefined);
     void singleton(pool, 7261002, "sender check", probe, logger);
