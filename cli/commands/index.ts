@@ -2,8 +2,20 @@
 import type { Command } from "commander";
 import { registerProcessCommands } from "./processes.js";
 import { registerSandboxCommand } from "./sandbox.js";
+import { registerImportCommand } from "./import.js";
+import { registerCampaignCommand } from "./campaign.js";
+import { registerStatusCommand } from "./status.js";
+import { registerLifecycleCommands } from "./lifecycle.js";
+import { registerExportCommand } from "./export.js";
+import { registerCleanupCommand } from "./cleanup.js";
 
 export function registerCommands(program: Command): void {
   registerProcessCommands(program);
   registerSandboxCommand(program);
+  registerImportCommand(program);
+  registerCampaignCommand(program);
+  registerStatusCommand(program);
+  registerLifecycleCommands(program);
+  registerExportCommand(program);
+  registerCleanupCommand(program);
 }
