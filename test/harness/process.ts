@@ -99,6 +99,8 @@ export class ManagedProcess {
   /** Stops the process through its tether (which escalates to SIGKILL after the grace period); waits for exit. */
   async stop(): Promise<void> {
     if (this.exited) return;
+    // Held while stopping: in a plain script nothing else may keep the event loop alive.
+    this.child.ref();
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     try {
       process.kill(this.pid, "SIGTERM");
