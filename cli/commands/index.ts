@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerProcessCommands } from "./processes.js";
 import { registerSandboxCommand } from "./sandbox.js";
+import { registerFollowUpCommand } from "./followup.js";
 import { registerImportCommand } from "./import.js";
 import { registerCampaignCommand } from "./campaign.js";
 import { registerStatusCommand } from "./status.js";
@@ -12,6 +13,7 @@ import { registerCleanupCommand } from "./cleanup.js";
 export function registerCommands(program: Command): void {
   registerProcessCommands(program);
   registerSandboxCommand(program);
+  registerFollowUpCommand(program);
   registerImportCommand(program);
   registerCampaignCommand(program);
   registerStatusCommand(program);

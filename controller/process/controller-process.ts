@@ -18,6 +18,8 @@ import {
   type LeadershipEnd,
 } from "../runtime/index.js";
 import { createCampaignController } from "../campaign/reconciler.js";
+import { createFollowUpController } from "../followup/reconciler.js";
+import { followUpCovers } from "../followup/coverage.js";
 import type { ControllerConfig } from "./config.js";
 
 export interface RunningController {
@@ -48,6 +50,22 @@ export async function startControllerProcess(options: {
     .map((n) => n.trim())
     .filter(Boolean);
 
+  const namespace = namespaces.length === 1 ? namespaces[0] : undefined;
+  const followUps = createFollowUpController({
+    kubeConfig: kc,
+    pool,
+    config: {
+      image: config.FOLLOWUP_IMAGE,
+      serviceAccountName: config.FOLLOWUP_SERVICE_ACCOUNT,
+      envSecretName: config.FOLLOWUP_ENV_SECRET,
+      queuePrefix: config.QUEUE_PREFIX,
+      logLevel: config.LOG_LEVEL,
+    },
+    logger,
+    registry,
+    instance: identity,
+    ...(namespace ? { namespace } : {}),
+  });
   const campaigns = createCampaignController({
     kubeConfig: kc,
     pool,
@@ -57,10 +75,11 @@ export async function startControllerProcess(options: {
     instance: identity,
     workers: config.CONTROLLER_WORKERS,
     timeScale: config.TIME_SCALE,
-    ...(namespaces.length === 1 ? { namespace: namespaces[0] } : {}),
+    followUpCovers: followUpCovers(followUps.schedules),
+    ...(namespace ? { namespace } : {}),
   });
-  const controllers: Controller[] = [campaigns.controller];
-  const informers = [campaigns.informer];
+  const controllers: Controller[] = [campaigns.controller, followUps.controller];
+  const informers = [campaigns.informer, ...followUps.informers];
 
   const health = new HealthServer({ port: config.HEALTH_PORT, registry, logger });
   health.addHealthzCheck("ping", () => undefined);
@@ -99,7 +118,8 @@ export async function startControllerProcess(options: {
       abort.abort();
       for (const controller of controllers) await controller.stop();
       await stopped.catch(() => undefined);
-      for (const informer of informers) informer.stop();
+      await Promise.all(informers.map((informer) => informer.stop()));
+      followUps.events.stop();
       await health.stop();
       await producer.close();
       await pool.end();
