@@ -24,7 +24,7 @@ export interface StoredPatientList {
 export async function upsertPatientList(db: Queryable, list: PatientListInput): Promise<StoredPatientList> {
   const { rows } = await db.query<{ previous: string | null }>(
     `WITH previous AS (
-       SELECT checksum FROM patient_lists WHERE namespace = $1 AND name = $2 FOR UPDATE
+       SELECT checksum FROM patient_lists WHERE namespace = $1 AND name = $2
      )
      INSERT INTO patient_lists (namespace, name, format, content, checksum, report, imported_at)
      VALUES ($1, $2, $3, $4, $5, $6, now())

@@ -64,7 +64,8 @@ export async function trimQueues(options: QueueTrimOptions): Promise<QueueTrimRe
           queue: name,
           completed: await clean(completedGraceMs, "completed"),
           failed: await clean(failedGraceMs, "failed"),
-          events: await queue.trimEvents(maxLength),
+          // Exact trim (BullMQ's trimEvents is approximate and leaves small streams as they are).
+          events: await redis.xtrim(queue.toKey("events"), "MAXLEN", maxLength),
         });
       } finally {
         await queue.close();
