@@ -204,14 +204,15 @@ export interface OutboxRow {
 export async function outboxRows(
   pool: pg.Pool,
   campaignUid: string,
-  kind: string | undefined = "initial",
+  /** null: every kind. */
+  kind: string | null = "initial",
 ): Promise<OutboxRow[]> {
   const { rows } = await pool.query<OutboxRow>(
     `SELECT o.id::int, o.contact_id::int, o.phone_id::int, p.e164, o.kind, o.state, o.attempts, o.claimed_by,
             o.provider_message_id, o.error_code
      FROM outbox o JOIN phones p ON p.id = o.phone_id
      WHERE o.campaign_uid = $1 AND ($2::text IS NULL OR o.kind = $2) ORDER BY o.id`,
-    [campaignUid, kind ?? null],
+    [campaignUid, kind],
   );
   return rows;
 }
@@ -229,21 +230,39 @@ export async function waitForFirstMessagesSent(
   count: number,
   timeoutMs: number,
 ): Promise<OutboxRow[]> {
+  return waitForOutbox(
+    pool,
+    campaignUid,
+    (rows) => rows.filter((r) => r.kind === "initial").length === count && rows.every(isSent),
+    { timeoutMs, what: `${count} first messages to be recorded as sent`, kind: "initial" },
+  );
+}
+
+/** Waits until the campaign's outbox rows (of `kind`, or all) satisfy `done`; a timeout tells what they are. */
+export async function waitForOutbox(
+  pool: pg.Pool,
+  campaignUid: string,
+  done: (rows: OutboxRow[]) => boolean,
+  options: { timeoutMs: number; what: string; kind?: string | null },
+): Promise<OutboxRow[]> {
   let last: OutboxRow[] = [];
   try {
     return await waitFor(
       async () => {
-        last = await outboxRows(pool, campaignUid);
-        return last.length === count && last.every(isSent) ? last : undefined;
+        last = await outboxRows(pool, campaignUid, options.kind ?? null);
+        return done(last) ? last : undefined;
       },
-      { timeoutMs, what: `${count} first messages to be recorded as sent`, intervalMs: 250 },
+      { timeoutMs: options.timeoutMs, what: options.what, intervalMs: 250 },
     );
   } catch (err) {
     const states: Record<string, number> = {};
-    for (const r of last) states[r.state] = (states[r.state] ?? 0) + 1;
-    throw new Error(`${(err as Error).message}; outbox: ${last.length} rows ${JSON.stringify(states)}`, {
-      cause: err,
-    });
+    for (const r of last) states[`${r.kind}/${r.state}`] = (states[`${r.kind}/${r.state}`] ?? 0) + 1;
+    const { rows: contacts } = await pool.query<{ state: string; n: number }>(
+      "SELECT state, count(*)::int AS n FROM contacts WHERE campaign_uid = $1 GROUP BY state",
+      [campaignUid],
+    );
+    const detail = `outbox ${JSON.stringify(states)}, contacts ${JSON.stringify(contacts)}`;
+    throw new Error(`${(err as Error).message}; ${detail}`, { cause: err });
   }
 }
 
