@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerProcessCommands } from "./processes.js";
 import { registerSandboxCommand } from "./sandbox.js";
 import { registerFollowUpCommand } from "./followup.js";
+import { registerDemoCommand } from "./demo.js";
 import { registerImportCommand } from "./import.js";
 import { registerCampaignCommand } from "./campaign.js";
 import { registerStatusCommand } from "./status.js";
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerProcessCommands(program);
   registerSandboxCommand(program);
   registerFollowUpCommand(program);
+  registerDemoCommand(program);
   registerImportCommand(program);
   registerCampaignCommand(program);
   registerStatusCommand(program);

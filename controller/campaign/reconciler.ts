@@ -372,7 +372,12 @@ class CampaignReconciler {
     const last = this.lastStatusWrite.get(key) ?? 0;
     const wait = last + this.statusIntervalMs - this.clock.now();
     if (wait > 0) return wait;
-    await mergePatchStatus(this.options.kubeConfig, ref, status as Record<string, unknown>);
+    // A merge patch only sets what it names: a field the new status no longer has is removed with null.
+    const patch: Record<string, unknown> = { ...status };
+    for (const field of Object.keys(obj.status ?? {})) if (!(field in status)) patch[field] = null;
+    await mergePatchStatus(this.options.kubeConfig, ref, patch, {
+      resourceVersion: obj.metadata?.resourceVersion,
+    });
     this.lastStatusWrite.set(key, this.clock.now());
     await this.recordTransition(obj, obj.status as CampaignStatus | undefined, status, findings);
     return 0;

@@ -15,8 +15,10 @@ export const campaignCountsSchema = z
     queued: counter("First messages queued and not yet sent."),
     sent: counter("Contacts whose first message was accepted by the provider."),
     failed: counter("Contacts whose first message could not be sent to any phone."),
-    delivered: counter("Contacts with a first message delivered to a phone."),
-    read: counter("Contacts with a first message read."),
+    delivered: counter(
+      "First messages delivered (one per phone: a patient reached on two phones counts twice).",
+    ),
+    read: counter("First messages read (one per phone)."),
     replied: counter("Contacts who replied anything."),
     confirmed: counter("Contacts who answered SIM."),
     declined: counter("Contacts who answered NÃO."),

@@ -16,25 +16,17 @@ import {
   type CampaignStatus,
 } from "../../crds/index.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
-import { startSandbox, type SandboxHandle, type SandboxOptions } from "../sandbox/index.js";
-import {
-  startWebhookProcess,
-  parseWebhookConfig,
-  type RunningWebhook,
-} from "../../worker/webhook/process.js";
-import { startWorkerProcess, type RunningWorker } from "../../worker/process/worker-process.js";
-import { parseWorkerConfig } from "../../worker/process/config.js";
-import {
-  startControllerProcess,
-  type RunningController,
-} from "../../controller/process/controller-process.js";
-import { parseControllerConfig } from "../../controller/process/config.js";
+import type { SandboxHandle, SandboxOptions } from "../sandbox/index.js";
+import type { RunningWebhook } from "../../worker/webhook/process.js";
+import type { RunningWorker } from "../../worker/process/worker-process.js";
+import type { RunningController } from "../../controller/process/controller-process.js";
+import { SANDBOX_INSTANCE, SANDBOX_WEBHOOK_TOKEN, startComponents } from "../../cli/dev/components.js";
 import { adminKubeConfig, freshNamespace, redisPrefix, testEnv } from "../harness/fixtures.js";
 import { freshMigratedDatabase } from "../db.js";
 import { waitFor } from "../harness/wait.js";
 
-export const INSTANCE = "hospital-teste";
-export const WEBHOOK_TOKEN = "token-de-teste";
+export const INSTANCE = SANDBOX_INSTANCE;
+export const WEBHOOK_TOKEN = SANDBOX_WEBHOOK_TOKEN;
 
 export interface StackOptions {
   sandbox?: SandboxOptions;
@@ -78,38 +70,19 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     component: "e2e",
     level: options.logLevel ?? process.env.E2E_LOG_LEVEL ?? "silent",
   });
-  const env = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    HEALTH_PORT: "0",
-    WEBHOOK_PORT: "0",
-    LOG_LEVEL: logger.level,
-    LEADER_ELECTION: "false",
-    WATCH_NAMESPACES: namespace,
-    TIME_SCALE: String(options.timeScale ?? 0.01),
-    SENDER_CHECK_SECONDS: "2",
-    SEND_ECHO_GRACE_SECONDS: "5",
-  };
-  const webhook = await startWebhookProcess({
-    config: parseWebhookConfig(env),
-    kubeConfig: kc,
-    logger: logger.child({ process: "webhook" }),
+  const components = await startComponents({
+    kc,
+    databaseUrl,
+    redisUrl,
+    prefix,
+    namespace,
+    timeScale: options.timeScale ?? 0.01,
+    sandbox: { timeScale: 0.01, ...options.sandbox },
+    worker: options.worker,
+    controller: options.controller,
+    logger,
   });
-  const sandboxOptions = options.sandbox ?? {};
-  const sandbox = await startSandbox({
-    timeScale: 0.01,
-    ...sandboxOptions,
-    evolution: { instances: [{ name: INSTANCE }] },
-    webhooks: {
-      ...sandboxOptions.webhooks,
-      evolution: {
-        url: `http://127.0.0.1:${webhook.port}/webhooks/sandbox/${namespace}/${INSTANCE}`,
-        headers: { "x-webhook-token": WEBHOOK_TOKEN },
-        ...sandboxOptions.webhooks?.evolution,
-      },
-    },
-  });
+  const { env, sandbox, webhook } = components;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespacedSecret({
     namespace,
@@ -119,22 +92,9 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
     },
   });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  const startWorker = () =>
-    startWorkerProcess({
-      config: parseWorkerConfig(env),
-      groups: ["outbound", "inbound"],
-      kubeConfig: kc,
-      logger: logger.child({ process: "worker" }),
-    });
-  const worker = options.worker === false ? undefined : await startWorker();
-  const controller =
-    options.controller === false
-      ? undefined
-      : await startControllerProcess({
-          config: parseControllerConfig(env),
-          kubeConfig: kc,
-          logger: logger.child({ process: "controller" }),
-        });
+  const startWorker = components.startWorker;
+  const worker = components.worker;
+  const controller = components.controller;
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
   const stack: LocalStack = {
@@ -215,7 +175,7 @@ export async function startLocalStack(options: StackOptions = {}): Promise<Local
       );
     },
     async stop() {
-      await controller?.stop();
+      await stack.controller?.stop();
       await stack.worker?.stop();
       await webhook.stop();
       await sandbox.close();
