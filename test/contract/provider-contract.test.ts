@@ -90,7 +90,12 @@ describe.each(CONTRACT_CASES)("provider contract: $type", (c) => {
         { input: WITH_9, status: "registered", address: "5585987654321@s.whatsapp.net" },
         { input: WITHOUT_9, status: "registered", address: "558588887777@s.whatsapp.net" },
         { input: NOT_ON_WA, status: "not_registered" },
-        { input: LID_CONTACT, status: "registered", address: "5585977776666@s.whatsapp.net" },
+        {
+          input: LID_CONTACT,
+          status: "registered",
+          address: "5585977776666@s.whatsapp.net",
+          lid: "190283746501234@lid",
+        },
       ]);
     } else {
       expect(results.every((r) => r.status === "unknown")).toBe(true);

@@ -32,7 +32,8 @@ export interface ContactRef {
 }
 
 export type CheckResult =
-  | { input: E164; status: "registered"; address: string }
+  /** `lid`: the contact's `…@lid` JID when the provider knows it (Evolution); replies may carry only that. */
+  | { input: E164; status: "registered"; address: string; lid?: string }
   | { input: E164; status: "not_registered" }
   | { input: E164; status: "unknown"; reason: "unsupported" };
 

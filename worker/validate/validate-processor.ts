@@ -1,7 +1,8 @@
 /**
  * Checking a batch of phones through the provider. Only the provider's answer marks a phone: a call that
  * fails throws (the job is retried) and leaves every phone as it was; the Celery system marked a whole
- * batch "no WhatsApp" when the call failed. The resolved address (JID) is kept for sending and matching.
+ * batch "no WhatsApp" when the call failed. The resolved address (JID) is kept for sending and matching, and
+ * so is the contact's LID when the provider knows it: replies that carry only the `@lid` JID match through it.
  * Contacts move to `ready` when a phone has WhatsApp, to `no_whatsapp` when none of their sendable phones
  * has it.
  */
@@ -45,8 +46,9 @@ export class PhoneValidator implements ValidateRunner {
         if (result.status === "registered") {
           summary.registered++;
           await client.query(
-            "UPDATE phones SET wa_status = 'registered', wa_address = $2, validated_at = now() WHERE id = $1",
-            [phone.id, result.address],
+            `UPDATE phones SET wa_status = 'registered', wa_address = $2, lid = COALESCE($3, lid), validated_at = now()
+             WHERE id = $1`,
+            [phone.id, result.address, result.lid ?? null],
           );
         } else if (result.status === "not_registered") {
           summary.notRegistered++;

@@ -4,7 +4,7 @@
  * One HTTP call per method, no retries; failures become classified `ProviderError`s.
  */
 import { classifyThrown } from "../classification.js";
-import { digitsOnly } from "../brazil-numbers.js";
+import { digitsOnly, isLidJid } from "../brazil-numbers.js";
 import { callProvider, retryAfterMs, type HttpAnswer } from "../http.js";
 import { ProviderError, type ProviderOperation } from "../provider-error.js";
 import type {
@@ -63,6 +63,7 @@ interface NumberCheckItem {
   exists?: unknown;
   jid?: unknown;
   number?: unknown;
+  lid?: unknown;
 }
 
 export class EvolutionProvider implements WhatsAppProvider {
@@ -107,8 +108,10 @@ export class EvolutionProvider implements WhatsAppProvider {
       // Evolution echoes each input in `number`; fall back to position when an older build does not.
       const item = byNumber.get(numbers[index]!) ?? (byNumber.size === 0 ? items[index] : undefined);
       if (!item) throw this.unexpected("checkNumbers", answer.status);
-      if (item.exists === true && typeof item.jid === "string")
-        return { input, status: "registered", address: item.jid };
+      if (item.exists === true && typeof item.jid === "string") {
+        const lid = lidJidOf(item.lid);
+        return { input, status: "registered", address: item.jid, ...(lid ? { lid } : {}) };
+      }
       return { input, status: "not_registered" };
     });
   }
@@ -229,4 +232,11 @@ export class EvolutionProvider implements WhatsAppProvider {
       },
     );
   }
+}
+
+/** The `…@lid` JID from a number check's `lid` (a JID, or its bare digits), or undefined. */
+function lidJidOf(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (isLidJid(value)) return value;
+  return /^\d+$/.test(value) ? `${value}@lid` : undefined;
 }
