@@ -48,7 +48,9 @@ export async function listAll<T extends KubernetesObject>(
     }
     items.push(...(page.items ?? []));
     resourceVersion = page.metadata?.resourceVersion ?? "";
-    continueToken = page.metadata?._continue || undefined;
+    // Raw JSON from the API server: the field is `continue` (`_continue` is only client-node's model name).
+    const meta = page.metadata as { continue?: string; _continue?: string } | undefined;
+    continueToken = meta?.continue || meta?._continue || undefined;
   } while (continueToken !== undefined);
   return { items, resourceVersion };
 }
