@@ -21,6 +21,7 @@ import { createCampaignController } from "../campaign/reconciler.js";
 import { createFollowUpController } from "../followup/reconciler.js";
 import { followUpCovers } from "../followup/coverage.js";
 import type { ControllerConfig } from "./config.js";
+import { shareDispatchers } from "../../lib/kube/shared-dispatcher.js";
 
 export interface RunningController {
   healthPort: number;
@@ -36,7 +37,7 @@ export async function startControllerProcess(options: {
 }): Promise<RunningController> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ component: "controller", level: config.LOG_LEVEL });
-  const kc = options.kubeConfig ?? loadKubeConfig();
+  const kc = shareDispatchers(options.kubeConfig ?? loadKubeConfig());
   const identity = config.POD_NAME ?? `${hostname()}-${randomBytes(3).toString("hex")}`;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -26,6 +26,7 @@ import { WorkerLiveness } from "./liveness.js";
 import { workerMetrics } from "./metrics.js";
 import { assertNoEviction } from "./redis-policy.js";
 import type { WorkerConfig } from "./config.js";
+import { shareDispatchers } from "../../lib/kube/shared-dispatcher.js";
 
 export interface WorkerProcessOptions {
   config: WorkerConfig;
@@ -58,7 +59,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   connection.on("error", (err) => logger.warn({ error: err.message }, "Redis connection error"));
   await assertNoEviction(connection);
 
-  const kc = options.kubeConfig ?? loadKubeConfig();
+  const kc = shareDispatchers(options.kubeConfig ?? loadKubeConfig());
   const pool = createPool({
     connectionString: config.DATABASE_URL,
     max: config.WORKER_CONCURRENCY + 5,

@@ -11,6 +11,7 @@ import { SenderRuntimeCache } from "../campaigns/sender-runtimes.js";
 import { loadKubeConfig } from "../process/worker-process.js";
 import { CachedRouteProviders } from "./route-providers.js";
 import { buildWebhookServer } from "./server.js";
+import { shareDispatchers } from "../../lib/kube/shared-dispatcher.js";
 
 export const webhookConfigShape = {
   DATABASE_URL: env.postgresUrl(),
@@ -40,7 +41,7 @@ export async function startWebhookProcess(options: {
 }): Promise<RunningWebhook> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ component: "webhook", level: config.LOG_LEVEL });
-  const kc = options.kubeConfig ?? loadKubeConfig();
+  const kc = shareDispatchers(options.kubeConfig ?? loadKubeConfig());
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 20, logger });
   const producer = new JobProducer({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX });
   const specs = new CampaignSpecCache(pool);
