@@ -40,6 +40,59 @@ describe("SenderLimiter", () => {
     expect(allowed).toBeGreaterThanOrEqual(20 * 2 * 0.95);
   });
 
+  it("gives a waiting caller with a ticket its own turn, and lets it go without taking again", async () => {
+    const { clock, limiter } = limiterAt(7_000_000);
+    const limit = { perSecond: 10 };
+    expect(await limiter.take("s", limit, 1)).toBe(0);
+    // Three callers told to wait get consecutive turns, not the same one.
+    expect(await limiter.take("s", limit, 2)).toBe(100);
+    expect(await limiter.take("s", limit, 3)).toBe(200);
+    expect(await limiter.take("s", limit, 4)).toBe(300);
+    // Coming back early: the same turn, nothing new reserved.
+    clock.now += 50;
+    expect(await limiter.take("s", limit, 3)).toBe(150);
+    clock.now += 150;
+    expect(await limiter.take("s", limit, 2)).toBe(0);
+    expect(await limiter.take("s", limit, 3)).toBe(0);
+    // A ticket is used once: the row's next message queues behind the reservations still open.
+    expect(await limiter.take("s", limit, 3)).toBe(200);
+  });
+
+  it("with tickets, every caller goes once, at the rate, however many wait (no thundering herd)", async () => {
+    const { clock, limiter } = limiterAt(8_000_000);
+    const limit = { perSecond: 20, burst: 1 };
+    const dueAt = new Map<number, number>();
+    const sentAt: number[] = [];
+    let takes = 0;
+    for (let id = 0; id < 100; id++) dueAt.set(id, clock.now);
+    // Every 10 ms, each caller whose time has come asks again.
+    for (let t = 0; t <= 6_000 && dueAt.size > 0; t += 10) {
+      clock.now = 8_000_000 + t;
+      for (const [id, due] of [...dueAt]) {
+        if (due > clock.now) continue;
+        takes++;
+        const wait = await limiter.take("s", limit, id);
+        if (wait === 0) {
+          sentAt.push(clock.now);
+          dueAt.delete(id);
+        } else dueAt.set(id, clock.now + wait);
+      }
+    }
+    expect(sentAt).toHaveLength(100);
+    expect(takes).toBeLessThanOrEqual(200);
+    for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(50);
+    expect(sentAt.at(-1)! - sentAt[0]!).toBeLessThanOrEqual(99 * 50 + 10);
+  });
+
+  it("holds a ticket back while the sender cools down", async () => {
+    const { clock, limiter } = limiterAt(9_000_000);
+    expect(await limiter.take("s", { perSecond: 10 }, 1)).toBe(0);
+    expect(await limiter.take("s", { perSecond: 10 }, 2)).toBe(100);
+    await limiter.coolDown("s", 5_000);
+    clock.now += 100;
+    expect(await limiter.take("s", { perSecond: 10 }, 2)).toBeGreaterThan(4_000);
+  });
+
   it("is shared: two limiter instances (two worker replicas) draw from one budget", async () => {
     const prefix = redisPrefix("shared");
     const clock = { now: 3_000_000 };

@@ -115,7 +115,8 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
   }
 
   const wait = Math.max(
-    await deps.limiter.take(sender.senderKey, sender.rateLimit),
+    // The row's id is its ticket: told to wait, it keeps its turn for when it comes back.
+    await deps.limiter.take(sender.senderKey, sender.rateLimit, row.outboxId),
     await deps.limiter.spaceRecipient(sender.senderKey, row.phoneId, sender.recipientGapMs),
   );
   if (wait > 0) return later(deps, row, wait, "rate limit");
