@@ -13,7 +13,7 @@ import type { Logger } from "../../lib/logger.js";
 import { jobIds } from "../../lib/queue/jobs.js";
 import type { JobProducer } from "../../lib/queue/producer.js";
 import { withTransaction } from "../../lib/db/pool.js";
-import { ProviderError } from "../providers/provider-error.js";
+import { MalformedWebhookError, ProviderError } from "../providers/provider-error.js";
 import { storeEvent, type RouteKey, type StoredEvent } from "./event-store.js";
 import type { RouteProviders } from "./route-providers.js";
 
@@ -121,7 +121,7 @@ export function buildWebhookServer(options: WebhookServerOptions): FastifyInstan
     try {
       events = provider.parseWebhook(raw);
     } catch (err) {
-      if (err instanceof ProviderError) {
+      if (err instanceof ProviderError || err instanceof MalformedWebhookError) {
         finish(400);
         return refuse(reply, route.provider, 400, "malformed", "malformed body");
       }
