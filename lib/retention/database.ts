@@ -233,8 +233,8 @@ async function anonymiseCampaign(pool: Pool, uid: string, state: string): Promis
     );
     await client.query(
       `INSERT INTO audit_log (campaign_uid, entity, entity_id, from_state, to_state, actor, reason)
-       VALUES ($1, 'campaign', $1::text, $2, $2, 'cleanup', $3)`,
-      [uid, state, ANONYMISED_MARKER],
+       VALUES ($1::uuid, 'campaign', $2::text, $3::text, $3::text, 'cleanup', $4::text)`,
+      [uid, uid, state, ANONYMISED_MARKER],
     );
     return {
       contacts: contacts.rowCount ?? 0,
