@@ -38,6 +38,7 @@ describe("campaign create manifests", () => {
       list: { kind: "list", name: "fila-2026" },
       columnMapping: { name: ["Paciente"] },
       window: { start: "07:00", end: "19:00" },
+      daysOfWeek: ["Mon", "Sat"],
       dailyQuota: 200,
       timeZone: "America/Sao_Paulo",
       followUp: "lembretes",
@@ -48,7 +49,11 @@ describe("campaign create manifests", () => {
     const spec = parseCampaign(built.manifests.campaign).spec;
     expect(spec.audience.listRef).toEqual({ name: "fila-2026" });
     expect(spec.audience.columnMapping.name).toEqual(["Paciente"]);
-    expect(spec.schedule).toMatchObject({ window: { start: "07:00", end: "19:00" }, dailyQuota: 200 });
+    expect(spec.schedule).toMatchObject({
+      window: { start: "07:00", end: "19:00" },
+      daysOfWeek: ["Mon", "Sat"],
+      dailyQuota: 200,
+    });
     expect(spec.followUpScheduleRef).toEqual({ name: "lembretes" });
     expect(spec.suspend).toBe(true);
   });
@@ -59,6 +64,7 @@ describe("campaign create manifests", () => {
     [{ template: "Olá {nome" }, /template/],
     [{ dailyQuota: 0 }, /dailyQuota/],
     [{ window: { start: "8h", end: "18:00" } }, /window/],
+    [{ daysOfWeek: ["Segunda"] }, /daysOfWeek/],
   ] as const)("refuses %j with the schema's message", (overrides, message) => {
     const built = buildCampaignManifests({ ...base, ...(overrides as Partial<CampaignCreateInput>) });
     expect("error" in built && built.error).toMatch(message);

@@ -50,6 +50,7 @@ export interface CampaignCreateInput {
   columnMapping?: Record<string, string[]>;
   timeZone?: string;
   window?: { start: string; end: string };
+  daysOfWeek?: string[];
   dailyQuota?: number;
   description?: string;
   suspend?: boolean;
@@ -116,6 +117,7 @@ export function buildCampaignManifests(
   const schedule: Record<string, unknown> = {};
   if (input.timeZone) schedule.timeZone = input.timeZone;
   if (input.window) schedule.window = input.window;
+  if (input.daysOfWeek) schedule.daysOfWeek = input.daysOfWeek;
   if (input.dailyQuota !== undefined) schedule.dailyQuota = input.dailyQuota;
 
   const campaign = {

@@ -52,6 +52,7 @@ interface CreateOptions {
   map?: string;
   timeZone?: string;
   window?: string;
+  days?: string;
   dailyQuota?: string;
   description?: string;
   suspend?: boolean;
@@ -85,6 +86,7 @@ export function registerCampaignCommand(program: Command): void {
     .option("--map <columns>", "list headers per column, e.g. name=Paciente,phone=Celular|Telefone")
     .option("--time-zone <zone>", "IANA time zone of the send window (default America/Fortaleza)")
     .option("--window <HH:MM-HH:MM>", "daily send window (default 08:00-18:00)")
+    .option("--days <days>", "days messages may go out, e.g. Mon,Tue,Wed,Thu,Fri,Sat (default Mon-Fri)")
     .option("--daily-quota <n>", "patients sent their first message per day (default 50)")
     .option("--description <text>", "what the campaign is for (never sent to patients)")
     .option("--suspend", "create it paused (resume with busca-ativa resume)")
@@ -156,6 +158,7 @@ export function registerCampaignCommand(program: Command): void {
         columnMapping,
         timeZone: options.timeZone,
         window,
+        daysOfWeek: options.days?.split(",").map((d) => d.trim()),
         dailyQuota,
         description: options.description,
         suspend: options.suspend,

@@ -4,6 +4,7 @@ import { registerProcessCommands } from "./processes.js";
 import { registerSandboxCommand } from "./sandbox.js";
 import { registerFollowUpCommand } from "./followup.js";
 import { registerDemoCommand } from "./demo.js";
+import { registerDevCommands } from "./dev.js";
 import { registerImportCommand } from "./import.js";
 import { registerCampaignCommand } from "./campaign.js";
 import { registerStatusCommand } from "./status.js";
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerSandboxCommand(program);
   registerFollowUpCommand(program);
   registerDemoCommand(program);
+  registerDevCommands(program);
   registerImportCommand(program);
   registerCampaignCommand(program);
   registerStatusCommand(program);

@@ -4,7 +4,7 @@
  * jobs with deterministic ids) → complete; status computed once and written only when it changed (at most
  * every `statusIntervalMs` while the campaign moves); a finalizer withdraws queued work on deletion.
  */
-import type * as k8s from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import type { Pool } from "pg";
 import type { Registry } from "prom-client";
 import {
@@ -29,6 +29,7 @@ import {
   Informer,
   addFinalizer,
   hasFinalizer,
+  isConflict,
   mergePatchStatus,
   removeFinalizer,
   statusEqual,
@@ -50,7 +51,7 @@ import * as store from "./store.js";
 export const CAMPAIGN_FINALIZER = "buscaativa.io/campaign-cleanup";
 
 export interface CampaignControllerOptions {
-  kubeConfig: k8s.KubeConfig;
+  kubeConfig: KubeConfig;
   pool: Pool;
   producer: JobProducer;
   logger: Logger;
@@ -75,7 +76,7 @@ export interface CampaignControllerOptions {
 }
 
 /** A Campaign as the API server sends it (plain JSON; the spec is parsed per reconcile). */
-export type CampaignObject = k8s.KubernetesObject & { spec?: unknown; status?: CampaignStatus };
+export type CampaignObject = KubernetesObject & { spec?: unknown; status?: CampaignStatus };
 
 export interface CampaignController {
   controller: Controller;
@@ -330,57 +331,78 @@ class CampaignReconciler {
       }
     }
 
-    const status = computeStatus({
-      generation,
-      previous: obj.status as CampaignStatus | undefined,
-      now,
-      deleting: false,
-      findings,
-      importState: imported.state,
-      importFailure,
-      counts: freshCounts,
-      validation,
-      provider: { state: health.state, detail: health.detail },
-      sendBlocked,
-      suspended: spec.suspend,
-      pacingPause: canSend && plan.slots.length === 0 ? plan.pauseReason : undefined,
-      plannedUnsent: facts.plannedUnsent,
-      nextSendAt: facts.nextSendAt,
-      allFirstMessagesDone,
-      completed,
-      startTime: row.firstStartedAt,
-      quotaDay,
-      sentToday: usedToday,
-    });
-    const delay = await this.writeStatus(key, ref, obj, status, findings);
-    if (completed) return { requeueAfterMs: Math.max(delay, 60_000) };
+    const observe = (previous: CampaignStatus | undefined) =>
+      computeStatus({
+        generation,
+        previous,
+        now,
+        deleting: false,
+        findings,
+        importState: imported.state,
+        importFailure,
+        counts: freshCounts,
+        validation,
+        provider: { state: health.state, detail: health.detail },
+        sendBlocked,
+        suspended: spec.suspend,
+        pacingPause: canSend && plan.slots.length === 0 ? plan.pauseReason : undefined,
+        plannedUnsent: facts.plannedUnsent,
+        nextSendAt: facts.nextSendAt,
+        allFirstMessagesDone,
+        completed,
+        startTime: row.firstStartedAt,
+        quotaDay,
+        sentToday: usedToday,
+      });
+    const status = observe(obj.status);
+    const delay = await this.writeStatus(key, ref, obj, observe, findings);
+    if (completed) return { requeueAfterMs: delay > 0 ? delay : 60_000 };
     const moving =
       status.phase === "Sending" || status.phase === "Importing" || status.phase === "Validating";
-    const wake = plan.wakeAt ? Math.max(1_000, plan.wakeAt.getTime() - now.getTime()) : Infinity;
-    return { requeueAfterMs: Math.max(delay, Math.min(wake, moving ? 5_000 : 15_000)) };
+    // Come back for the next slice, for the next status write, or to refresh the counts, whichever is first.
+    const wake = plan.wakeAt ? Math.max(100, plan.wakeAt.getTime() - now.getTime()) : Infinity;
+    return { requeueAfterMs: Math.min(wake, moving ? 5_000 : 15_000, delay > 0 ? delay : Infinity) };
   }
 
   /** Writes the status when it changed, at most every statusIntervalMs; returns ms to wait before the next try. */
+  /**
+   * Writes the status when it changed, at most every statusIntervalMs; returns ms to wait before the next
+   * try. The write is guarded by the object's resourceVersion; when the cache is behind (our own last write
+   * has not come back through the watch yet), the object is read fresh and the status recomputed over it.
+   */
   private async writeStatus(
     key: string,
     ref: { group: string; version: string; plural: string; namespace: string; name: string },
-    obj: CampaignObject,
-    status: CampaignStatus,
+    cached: CampaignObject,
+    observe: (previous: CampaignStatus | undefined) => CampaignStatus,
     findings: readonly Finding[],
   ): Promise<number> {
-    if (statusEqual(status, obj.status)) return 0;
+    if (statusEqual(observe(cached.status), cached.status)) return 0;
     const last = this.lastStatusWrite.get(key) ?? 0;
     const wait = last + this.statusIntervalMs - this.clock.now();
     if (wait > 0) return wait;
-    // A merge patch only sets what it names: a field the new status no longer has is removed with null.
-    const patch: Record<string, unknown> = { ...status };
-    for (const field of Object.keys(obj.status ?? {})) if (!(field in status)) patch[field] = null;
-    await mergePatchStatus(this.options.kubeConfig, ref, patch, {
-      resourceVersion: obj.metadata?.resourceVersion,
-    });
-    this.lastStatusWrite.set(key, this.clock.now());
-    await this.recordTransition(obj, obj.status as CampaignStatus | undefined, status, findings);
-    return 0;
+    let obj = cached;
+    for (let attempt = 0; ; attempt++) {
+      const status = observe(obj.status);
+      if (statusEqual(status, obj.status)) return 0;
+      // A merge patch only sets what it names: a field the new status no longer has is removed with null.
+      const patch: Record<string, unknown> = { ...status };
+      for (const field of Object.keys(obj.status ?? {})) if (!(field in status)) patch[field] = null;
+      try {
+        await mergePatchStatus(this.options.kubeConfig, ref, patch, {
+          resourceVersion: obj.metadata?.resourceVersion,
+        });
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 3) throw err;
+        obj = (await this.options.kubeConfig
+          .makeApiClient(CustomObjectsApi)
+          .getNamespacedCustomObject(ref)) as CampaignObject;
+        continue;
+      }
+      this.lastStatusWrite.set(key, this.clock.now());
+      await this.recordTransition(obj, obj.status, status, findings);
+      return 0;
+    }
   }
 
   private async recordTransition(
