@@ -57,7 +57,13 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
 
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   connection.on("error", (err) => logger.warn({ error: err.message }, "Redis connection error"));
-  await assertNoEviction(connection);
+  try {
+    await assertNoEviction(connection);
+  } catch (err) {
+    // An open connection would keep the process alive: the CLI could not exit with the message.
+    connection.disconnect();
+    throw err;
+  }
 
   const kc = shareDispatchers(options.kubeConfig ?? loadKubeConfig());
   const pool = createPool({
