@@ -4,12 +4,15 @@
  * outbox in PostgreSQL, and the exactly-once check against what the sandbox says each number received.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { Redis } from "ioredis";
 import type pg from "pg";
-import { REPO_ROOT } from "../harness/tools.js";
+import { REPO_ROOT, redisServer } from "../harness/tools.js";
+import { ManagedProcess } from "../harness/process.js";
+import { freePort } from "../harness/ports.js";
 import { testEnv, uniqueSuffix } from "../harness/fixtures.js";
 import { waitFor } from "../harness/wait.js";
 import type { SandboxClient } from "../sandbox/client.js";
@@ -81,6 +84,21 @@ export class WorkerSubprocess {
     );
   }
 
+  /** Launches `busca-ativa worker` with exactly `env` (on top of this process's) and does not wait. */
+  static launch(podName: string, env: Record<string, string>, groups = "all"): WorkerSubprocess {
+    return new WorkerSubprocess(podName, { POD_NAME: podName, ...env }, groups);
+  }
+
+  /** Waits until the process exited; its exit code. */
+  async waitForExit(timeoutMs: number): Promise<number | null> {
+    await waitFor(() => this.exit !== undefined, {
+      timeoutMs,
+      what: `worker ${this.podName} to exit (log: ${this.logFile})`,
+      intervalMs: 100,
+    });
+    return this.exit!.code;
+  }
+
   /** Starts a worker for `groups` with the stack's environment plus `env`; resolves once it serves. */
   static async start(
     stack: LocalStack,
@@ -113,14 +131,11 @@ export class WorkerSubprocess {
   /** The worker's own pid (the tether's child running node). */
   workerPid(): number | undefined {
     if (this.exit || this.tether.pid === undefined) return undefined;
-    const out = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(this.tether.pid)], {
+    const out = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(this.tether.pid)], {
       encoding: "utf8",
     });
-    const line = out
-      .split("\n")
-      .map((l) => l.trim().split(/\s+/))
-      .find(([, comm]) => comm === "node");
-    return line ? Number(line[0]) : undefined;
+    const line = out.split("\n").find((l) => l.includes("cli/main.ts"));
+    return line ? Number(line.trim().split(/\s+/)[0]) : undefined;
   }
 
   get running(): boolean {
@@ -150,11 +165,7 @@ export class WorkerSubprocess {
     const pid = this.workerPid();
     if (pid === undefined) return;
     process.kill(pid, "SIGTERM");
-    await waitFor(() => this.exit !== undefined, {
-      timeoutMs,
-      what: `worker ${this.podName} to exit after SIGTERM`,
-      intervalMs: 100,
-    });
+    await this.waitForExit(timeoutMs);
   }
 
   /** Stops it if it still runs (test cleanup). */
@@ -291,4 +302,43 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (Object.entries(labels).every(([k, v]) => series[k] === v)) sum += Number(match[2]);
   }
   return sum;
+}
+
+/**
+ * A private redis-server of the test's own (the shared one is never touched), with the given
+ * `maxmemory-policy`; `stop` ends it (a Redis outage).
+ */
+export async function startPrivateRedis(
+  policy: "noeviction" | "allkeys-lru",
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const dir = join(testEnv().dir, `redis-${policy}-${uniqueSuffix()}`);
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const proc = new ManagedProcess({
+    name: `redis-${policy}`,
+    command: redisServer(),
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--maxmemory-policy", policy].concat([
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "no",
+    ]),
+    logFile: join(dir, "redis.log"),
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  await proc.waitReady(async () => {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on("error", () => undefined);
+    try {
+      await probe.connect();
+      return (await probe.ping()) === "PONG";
+    } catch {
+      return false;
+    } finally {
+      probe.disconnect();
+    }
+  }, 30_000);
+  return { url, stop: () => proc.stop() };
 }
