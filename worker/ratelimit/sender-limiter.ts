@@ -15,7 +15,9 @@
  * it returns it goes without taking again. Without reservations every waiting job would be told the same
  * "one interval from now", come back together, and all but one would wait again: at 10 messages/s with
  * 600 queued, each row was claimed about 20 times and a core burned for nothing
- * (bench/results/worker-throughput.md). A reservation whose job never returns leaves one slot unused.
+ * (bench/results/worker-throughput.md). A reservation whose job never returns leaves one slot unused. A
+ * cool-down voids the reservations it meets (their holders queue again once it is over): otherwise every
+ * holder would come back at its end and go at once.
  */
 import type { Redis } from "ioredis";
 
@@ -41,13 +43,15 @@ local ticket = KEYS[3] ~= '' and KEYS[3] or nil
 if ticket then
   local slot = tonumber(redis.call('GET', ticket))
   if slot ~= nil then
-    local left = slot - now
-    if cool > left then left = cool end
-    if left <= tonumber(ARGV[5]) then
+    if cool > 0 then
+      -- A cool-down voids the turn: every holder coming back after it would otherwise go at once.
       redis.call('DEL', ticket)
-      return 0
+      return cool
     end
-    return left
+    local left = slot - now
+    if left > tonumber(ARGV[5]) then return left end
+    redis.call('DEL', ticket)
+    return 0
   end
 end
 if cool > 0 then return cool end
