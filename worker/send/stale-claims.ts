@@ -3,7 +3,8 @@
  * died between claiming and recording). The provider's own word decides, never a guess:
  *
  * 1. an echo of the message exists (Evolution's `send.message` webhook for that address with the same text,
- *    or a Meta status carrying the row's id as its correlation id) → it was accepted: recorded as sent;
+ *    or a Meta status carrying the row's id as its correlation id) that no other message has been matched
+ *    with → it was accepted: recorded as sent;
  * 2. no echo after `echoGraceMs` from the claim → the provider never accepted it (both providers echo every
  *    accepted message): the row goes back to pending and is sent again;
  * 3. otherwise: wait for the next pass.
@@ -72,10 +73,13 @@ export async function resolveStaleClaims(
       to_address: string | null;
       at: Date;
     }>(
-      `SELECT provider, provider_message_id, to_address, at FROM outbound_echoes
-       WHERE correlation_id = $1
-          OR (to_address = ANY($2) AND body_sha256 = $3 AND at >= $4::timestamptz - interval '5 seconds')
-       ORDER BY at LIMIT 1`,
+      `SELECT e.provider, e.provider_message_id, e.to_address, e.at FROM outbound_echoes e
+       WHERE (e.correlation_id = $1
+          OR (e.to_address = ANY($2) AND e.body_sha256 = $3 AND e.at >= $4::timestamptz - interval '5 seconds'))
+         -- An echo already recorded for another message (the same text to the same phone) is not this one.
+         AND NOT EXISTS (SELECT 1 FROM outbox x
+                         WHERE x.provider = e.provider AND x.provider_message_id = e.provider_message_id)
+       ORDER BY e.at LIMIT 1`,
       [
         String(row.id),
         addressesOf(row.e164, row.wa_address),
@@ -107,7 +111,7 @@ export async function resolveStaleClaims(
       );
       if (rowCount) {
         result.requeued++;
-        result.requeuedIds.push(row.id);
+        result.requeuedIds.push(Number(row.id));
         logger.info(
           { outboxId: row.id },
           "Resolved an interrupted send: the provider never accepted it; sending again",
