@@ -69,7 +69,7 @@ async function run(
     if (queue === "send" && result && typeof result === "object" && "result" in result) {
       const send = result as SendOutcome;
       outcome = send.result;
-      if (send.result === "early") {
+      if (send.result === "early" || send.result === "deferred") {
         await job.moveToDelayed(Date.now() + send.delayMs, token);
         throw new DelayedError();
       }

@@ -100,18 +100,23 @@ export function isClaimed(result: ClaimedRow | NotClaimed): result is ClaimedRow
   return "outboxId" in result;
 }
 
-/** Gives a claim back (nothing was sent): the row is pending again, optionally not before a time. */
+/**
+ * Gives a claim back (nothing was sent): the row is pending again, optionally not before a time. A claim
+ * that ended in a failure counts as an attempt; one only held back (`counted: false`: a rate limit, a
+ * cool-down, a paused campaign) does not, so waiting never uses up a send's retries.
+ */
 export async function releaseClaim(
   db: Queryable,
   row: ClaimedRow,
   workerId: string,
   notBefore?: Date,
+  counted = true,
 ): Promise<void> {
   await db.query(
     `UPDATE outbox SET state = 'pending', claimed_by = NULL, claimed_at = NULL,
-       not_before = COALESCE($3, not_before)
+       not_before = COALESCE($3, not_before), attempts = attempts - CASE WHEN $4 THEN 0 ELSE 1 END
      WHERE id = $1 AND state = 'claimed' AND claimed_by = $2`,
-    [row.outboxId, workerId, notBefore ?? null],
+    [row.outboxId, workerId, notBefore ?? null, counted],
   );
 }
 

@@ -57,8 +57,15 @@ export type SendOutcome =
   /** The row is not due yet: run this same job again after `delayMs`. */
   | { result: "early"; delayMs: number }
   /**
-   * Not now (rate limit, cool-down, suspended, a retryable failure): the claim was given back and the row is
-   * pending with `not_before`; a new job for claim attempt `attempts` must run after `delayMs`.
+   * Held back, not failed (rate limit, cool-down, suspended, sending blocked): the claim was given back
+   * without counting as an attempt and the row is pending with `not_before`; this same job runs again
+   * after `delayMs`.
+   */
+  | { result: "deferred"; delayMs: number; why: string }
+  /**
+   * A retryable failure before the provider accepted anything: the claim was given back (it counts as an
+   * attempt) and the row is pending with `not_before`; a new job for claim attempt `attempts` must run after
+   * `delayMs`.
    */
   | { result: "later"; delayMs: number; attempts: number; why: string }
   /** The provider call's outcome is unknown; the row stays claimed for the resolver. */
@@ -103,7 +110,7 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
     return { result: "cancelled", why: refusal };
   }
   if (row.sendBlocked || (row.suspended && row.kind !== "reply")) {
-    return later(deps, row, BLOCKED_RETRY_MS, row.sendBlocked ? "sending blocked" : "suspended");
+    return defer(deps, row, BLOCKED_RETRY_MS, row.sendBlocked ? "sending blocked" : "suspended");
   }
 
   let sender: SenderRuntime;
@@ -119,7 +126,7 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
     await deps.limiter.take(sender.senderKey, sender.rateLimit, row.outboxId),
     await deps.limiter.spaceRecipient(sender.senderKey, row.phoneId, sender.recipientGapMs),
   );
-  if (wait > 0) return later(deps, row, wait, "rate limit");
+  if (wait > 0) return defer(deps, row, wait, "rate limit");
 
   const to: Recipient = { e164: row.e164, ...(row.waAddress ? { address: row.waAddress } : {}) };
   if (sender.typingWarmupMs > 0 && row.kind !== "reply") {
@@ -205,7 +212,7 @@ async function handleProviderError(
         { scope: c.scope, retryAfterMs: c.retryAfterMs },
         "The provider throttled the sender; slowing down",
       );
-      return later(deps, row, c.retryAfterMs, "provider throttling");
+      return defer(deps, row, c.retryAfterMs, "provider throttling");
     case "retryable":
       if (err.outcomeUnknown) {
         log.warn({ code: err.code }, "A send's outcome is unknown; the row waits for the resolver");
@@ -230,11 +237,18 @@ async function handleProviderError(
         { kind: c.kind, reason: c.reason },
         "The provider refused the sender; the campaign's sending is blocked",
       );
-      return later(deps, row, BLOCKED_RETRY_MS, "sending blocked");
+      return defer(deps, row, BLOCKED_RETRY_MS, "sending blocked");
   }
 }
 
-/** Gives the claim back with the row due again in `delayMs`. */
+/** Gives the claim back, uncounted, with the row due again in `delayMs`: the same job runs again then. */
+async function defer(deps: SendDeps, row: ClaimedRow, delayMs: number, why: string): Promise<SendOutcome> {
+  const now = (deps.now ?? (() => new Date()))();
+  await releaseClaim(deps.pool, row, deps.workerId, new Date(now.getTime() + delayMs), false);
+  return { result: "deferred", delayMs, why };
+}
+
+/** Gives the claim back after a failure (an attempt used) with the row due again in `delayMs`. */
 async function later(deps: SendDeps, row: ClaimedRow, delayMs: number, why: string): Promise<SendOutcome> {
   const now = (deps.now ?? (() => new Date()))();
   await releaseClaim(deps.pool, row, deps.workerId, new Date(now.getTime() + delayMs));
