@@ -87,7 +87,9 @@ describe("per-sender rate limits", () => {
     const uid = await stack.createCampaign(uniqueName("ritmo"), syntheticList(patients, 1300), {
       sender: sender(stack.sandbox, INSTANCE),
     });
-    await waitForFirstMessagesSent(stack.pool, uid, patients, 120_000);
+    const rows = await waitForFirstMessagesSent(stack.pool, uid, patients, 120_000);
+    // Waiting for the limit is no failed attempt: each row used exactly one.
+    expect(rows.map((r) => r.attempts)).toEqual(rows.map(() => 1));
     const phones = syntheticPhones(patients, 1300);
     await expectExactlyOnce(stack.sandbox.client, phones);
 
@@ -133,7 +135,14 @@ describe("per-sender rate limits", () => {
     await waitForFirstMessagesSent(stack.pool, steadyUid, steadyPatients, 90_000);
     await expectExactlyOnce(other.client, steadyPhones);
     const throttledPhones = syntheticPhones(patients, 1500);
-    await waitForFirstMessagesSent(stack.pool, throttledUid, patients, COOL_DOWN_MS + 60_000);
+    const throttledRows = await waitForFirstMessagesSent(
+      stack.pool,
+      throttledUid,
+      patients,
+      COOL_DOWN_MS + 60_000,
+    );
+    // Neither the throttled send nor those that waited out the cool-down used up an attempt.
+    expect(throttledRows.map((r) => r.attempts)).toEqual(throttledRows.map(() => 1));
     await expectExactlyOnce(stack.sandbox.client, throttledPhones);
 
     // The throttled sender sent nothing during its cool-down (requests already in flight aside).

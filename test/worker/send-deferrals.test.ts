@@ -1,0 +1,129 @@
+/**
+ * The send path's retry budget counts failures, not waits. A send that is held back — a sender cooling down
+ * after the provider throttled it, a rate limit, a suspended campaign — is not failing, however often it
+ * is held back; one retryable failure afterwards (Evolution's "Connection Closed") must be retried, not
+ * recorded as a send that gave up. Real PostgreSQL, Redis and sandbox; the send processor is called directly.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { Redis } from "ioredis";
+import { freshMigratedDatabase, seedCampaign, type SeededCampaign } from "../db.js";
+import { redisPrefix, testEnv } from "../harness/fixtures.js";
+import { waitFor } from "../harness/wait.js";
+import { startSandbox, type SandboxHandle } from "../sandbox/index.js";
+import { createLogger } from "../../lib/logger.js";
+import { createProvider } from "../../worker/providers/factory.js";
+import { SenderLimiter } from "../../worker/ratelimit/sender-limiter.js";
+import { processSend, SEND_RETRY, type SendDeps } from "../../worker/send/send-processor.js";
+
+const SENDER_KEY = "sandbox/test/hospital";
+let pool: pg.Pool;
+let dispose: () => Promise<void>;
+let redis: Redis;
+let sandbox: SandboxHandle;
+let campaign: SeededCampaign;
+let deps: SendDeps;
+let prefix: string;
+
+beforeAll(async () => {
+  const db = await freshMigratedDatabase();
+  dispose = db.dispose;
+  pool = new pg.Pool({ connectionString: db.value, max: 4 });
+  campaign = await seedCampaign(pool, { contacts: 2 });
+  await pool.query("UPDATE contacts SET state = 'ready' WHERE campaign_uid = $1", [campaign.uid]);
+  redis = new Redis(testEnv().redisUrl);
+  sandbox = await startSandbox({
+    evolution: { instances: [{ name: "hospital" }] },
+    patients: { enabled: false },
+  });
+  const provider = createProvider({
+    type: "sandbox",
+    instance: "hospital",
+    credentials: { baseUrl: sandbox.url, apiKey: sandbox.config.evolution.apiKey, webhookToken: "t" },
+  });
+  prefix = redisPrefix("defer");
+  deps = {
+    pool,
+    limiter: new SenderLimiter({ redis, prefix }),
+    workerId: "worker-a",
+    logger: createLogger({ component: "test", level: "silent" }),
+    senders: {
+      forCampaign: async () => ({
+        provider,
+        senderKey: SENDER_KEY,
+        rateLimit: { perSecond: 1000, burst: 50 },
+        recipientGapMs: 0,
+        typingWarmupMs: 0,
+      }),
+    },
+  };
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  redis?.disconnect();
+  await pool?.end();
+  await dispose?.();
+});
+
+async function firstMessage(index: number): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO outbox (campaign_uid, contact_id, phone_id, kind, step, body)
+     VALUES ($1, $2, $3, 'initial', 0, 'Olá! Ainda tem interesse? 1 SIM / 2 NÃO') RETURNING id`,
+    [campaign.uid, campaign.contactIds[index], campaign.phoneIds[index]],
+  );
+  return Number(rows[0]!.id);
+}
+
+describe("waits do not use up a send's retries", () => {
+  it("a send held back many times by a cool-down is still retried after one Connection Closed", async () => {
+    const outboxId = await firstMessage(0);
+    // The provider throttled the sender: every try during the cool-down is held back.
+    await deps.limiter.coolDown(SENDER_KEY, 60_000);
+    for (let i = 0; i < SEND_RETRY.maxAttempts + 2; i++) {
+      await pool.query("UPDATE outbox SET not_before = NULL WHERE id = $1", [outboxId]);
+      const outcome = await processSend(outboxId, deps);
+      expect(outcome.result).not.toBe("failed");
+      expect(outcome.result).not.toBe("sent");
+    }
+    await redis.del(`${prefix}:ratelimit:cool:${SENDER_KEY}`);
+
+    // The cool-down is over; the next try meets a dropped WhatsApp session once.
+    await sandbox.client.nextFault({ fault: "connection_closed", operation: "sendText" });
+    await pool.query("UPDATE outbox SET not_before = NULL WHERE id = $1", [outboxId]);
+    const failedOnce = await processSend(outboxId, deps);
+    expect(failedOnce.result).toBe("later");
+
+    // Its retry goes through: the patient gets the message, once.
+    await pool.query("UPDATE outbox SET not_before = NULL WHERE id = $1", [outboxId]);
+    const retried = await waitFor(
+      async () => {
+        const outcome = await processSend(outboxId, deps);
+        return outcome.result === "sent" ? outcome : undefined;
+      },
+      { timeoutMs: 10_000, what: "the retry to send" },
+    );
+    expect(retried.result).toBe("sent");
+    const received = await sandbox.client.receivedCounts();
+    expect(received.totalMessages).toBe(1);
+    expect(received.duplicates).toEqual([]);
+  });
+
+  it("still gives up after its retries fail", async () => {
+    const outboxId = await firstMessage(1);
+    await sandbox.client.nextFault({
+      fault: "connection_closed",
+      operation: "sendText",
+      times: SEND_RETRY.maxAttempts,
+    });
+    const outcomes: string[] = [];
+    for (let i = 0; i < SEND_RETRY.maxAttempts; i++) {
+      await pool.query("UPDATE outbox SET not_before = NULL WHERE id = $1", [outboxId]);
+      outcomes.push((await processSend(outboxId, deps)).result);
+    }
+    expect(outcomes.slice(0, -1).every((o) => o === "later")).toBe(true);
+    expect(outcomes.at(-1)).toBe("failed");
+    const { rows } = await pool.query("SELECT state, error_code FROM outbox WHERE id = $1", [outboxId]);
+    expect(rows[0]).toMatchObject({ state: "failed" });
+  });
+});
