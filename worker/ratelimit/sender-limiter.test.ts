@@ -84,6 +84,23 @@ describe("SenderLimiter", () => {
     expect(sentAt.at(-1)! - sentAt[0]!).toBeLessThanOrEqual(99 * 50 + 10);
   });
 
+  it("makes tickets back long after their turn line up again instead of all going at once", async () => {
+    const { clock, limiter } = limiterAt(10_000_000);
+    const limit = { perSecond: 10 };
+    expect(await limiter.take("s", limit, 1)).toBe(0);
+    expect(await limiter.take("s", limit, 2)).toBe(100);
+    expect(await limiter.take("s", limit, 3)).toBe(200);
+    expect(await limiter.take("s", limit, 4)).toBe(300);
+    // A stall: every holder comes back a second late. One goes, the others get new turns at the rate.
+    clock.now += 1_300;
+    expect(await limiter.take("s", limit, 2)).toBe(0);
+    expect(await limiter.take("s", limit, 3)).toBe(100);
+    expect(await limiter.take("s", limit, 4)).toBe(200);
+    // Within one interval after its turn, a holder still goes.
+    clock.now += 150;
+    expect(await limiter.take("s", limit, 3)).toBe(0);
+  });
+
   it("holds a ticket back while the sender cools down", async () => {
     const { clock, limiter } = limiterAt(9_000_000);
     expect(await limiter.take("s", { perSecond: 10 }, 1)).toBe(0);

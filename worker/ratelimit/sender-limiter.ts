@@ -30,7 +30,7 @@ export interface RateLimit {
 
 // KEYS[1] bucket hash, KEYS[2] cool-down key, KEYS[3] the caller's ticket key (reservations) or "" for
 // none; ARGV: rate per ms, burst, now ms ("" for Redis's own clock, so replicas with skewed clocks agree),
-// ttl ms, early tolerance ms. Returns 0 when the caller may send now, else the ms to wait. With a ticket,
+// ttl ms, early tolerance ms, late tolerance ms. Returns 0 when the caller may send now, else the ms to wait. With a ticket,
 // a wait reserves the caller's turn (tokens go below zero) and the ticket records when it may go.
 const TAKE_TOKEN = `
 local now = tonumber(ARGV[3])
@@ -51,7 +51,9 @@ if ticket then
     local left = slot - now
     if left > tonumber(ARGV[5]) then return left end
     redis.call('DEL', ticket)
-    return 0
+    if -left <= tonumber(ARGV[6]) then return 0 end
+    -- Back long after its turn (a stalled worker or queue): take a new turn below, so that the turns
+    -- missed during a stall are never all used in the same moment.
   end
 end
 if cool > 0 then return cool end
@@ -93,6 +95,11 @@ return math.max(1, redis.call('PTTL', KEYS[1]))
 const KEY_TTL_MS = 10 * 60_000;
 /** A ticket holder a little early (delayed jobs, clocks of different hosts) may go: ms. */
 const TICKET_EARLY_MS = 10;
+/**
+ * A ticket holder back more than one interval (at most this many ms) after its turn lines up again:
+ * otherwise the turns missed during a stall would all be used at once, above the rate.
+ */
+const TICKET_LATE_MAX_MS = 1000;
 
 export interface SenderLimiterOptions {
   redis: Redis;
@@ -116,7 +123,8 @@ export class SenderLimiter {
   /**
    * Takes one send from the sender's budget: 0 to go now, else the ms to wait. With a `ticket` (an id the
    * caller comes back with, e.g. the outbox row's), a wait reserves the caller's turn: coming back with the
-   * same ticket after the wait answers 0 without taking again.
+   * same ticket after the wait answers 0 without taking again (back more than one interval after its
+   * turn, it waits for a new one).
    */
   async take(sender: string, limit: RateLimit, ticket?: string | number): Promise<number> {
     if (!(limit.perSecond > 0)) {
@@ -136,6 +144,7 @@ export class SenderLimiter {
       this.now ? String(this.now()) : "",
       String(KEY_TTL_MS),
       String(TICKET_EARLY_MS),
+      String(Math.min(TICKET_LATE_MAX_MS, Math.max(TICKET_EARLY_MS, 1000 / limit.perSecond))),
     );
     return Number(wait);
   }
