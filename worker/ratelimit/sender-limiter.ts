@@ -96,10 +96,12 @@ const KEY_TTL_MS = 10 * 60_000;
 /** A ticket holder a little early (delayed jobs, clocks of different hosts) may go: ms. */
 const TICKET_EARLY_MS = 10;
 /**
- * A ticket holder back more than one interval (at most this many ms) after its turn lines up again:
- * otherwise the turns missed during a stall would all be used at once, above the rate.
+ * A ticket holder back more than this after its turn lines up again, so that the turns missed during a
+ * stall are not all used at once. A fixed second, not one interval: delayed jobs often come back tens of
+ * ms late, and at 80/s (12.5 ms turns) a per-interval limit would make every holder lose its turn again and
+ * again (starvation). So after a stall, at most about one second's worth of turns goes together.
  */
-const TICKET_LATE_MAX_MS = 1000;
+const TICKET_LATE_MS = 1000;
 
 export interface SenderLimiterOptions {
   redis: Redis;
@@ -144,7 +146,7 @@ export class SenderLimiter {
       this.now ? String(this.now()) : "",
       String(KEY_TTL_MS),
       String(TICKET_EARLY_MS),
-      String(Math.min(TICKET_LATE_MAX_MS, Math.max(TICKET_EARLY_MS, 1000 / limit.perSecond))),
+      String(TICKET_LATE_MS),
     );
     return Number(wait);
   }
