@@ -4,7 +4,8 @@
  * PostgreSQL. Each Campaign has its own 5-patient list in a Secret and sends through the sandbox.
  *
  *   npx tsx bench/controller-scale.ts [--campaigns 1000] [--patients 5] [--rest-seconds 60]
- *     [--controller-workers N] [--reuse-build] [--env FILE]
+ *     [--controller-workers N] [--controller-node-options=--max-old-space-size=256] [--reuse-build]
+ *     [--env FILE] [--result NAME]   (write bench/results/NAME.md instead of controller-scale.md)
  *
  * Phase 1, controller alone: every Campaign exists before the controller starts; settled means every
  * Campaign has a status with observedGeneration == generation, the workqueue is empty and no status was
@@ -51,6 +52,8 @@ const INSTANCE = "hospital-bench";
 const TIME_SCALE = 0.1;
 /** CONTROLLER_WORKERS for the controller process; default the product's default (4). */
 const CONTROLLER_WORKERS = args.get("controller-workers");
+/** NODE_OPTIONS for the controller process, e.g. "--max-old-space-size=256"; default none. */
+const CONTROLLER_NODE_OPTIONS = args.get("controller-node-options");
 
 interface Seen {
   generation: number;
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
       WATCH_NAMESPACES: namespace,
       TIME_SCALE: String(TIME_SCALE),
       ...(CONTROLLER_WORKERS ? { CONTROLLER_WORKERS } : {}),
+      ...(CONTROLLER_NODE_OPTIONS ? { NODE_OPTIONS: CONTROLLER_NODE_OPTIONS } : {}),
     });
     await controller.waitForLine((l) => l.msg === "Controller started", 120_000);
     const processUp = (Date.now() - started) / 1000;
@@ -276,7 +280,7 @@ async function main(): Promise<void> {
       "",
       `${CAMPAIGNS} Campaigns in one namespace, each with its own ${PATIENTS}-patient list in a Secret, sending`,
       "through one sandbox instance; one controller process (the compiled `busca-ativa controller`,",
-      `CONTROLLER_WORKERS ${CONTROLLER_WORKERS ?? "4 (the default)"}, TIME_SCALE ${TIME_SCALE}, leader election off) on the harness's`,
+      `CONTROLLER_WORKERS ${CONTROLLER_WORKERS ?? "4 (the default)"}, TIME_SCALE ${TIME_SCALE}, leader election off${CONTROLLER_NODE_OPTIONS ? `, NODE_OPTIONS=${CONTROLLER_NODE_OPTIONS}` : ""}) on the harness's`,
       "kube-apiserver + etcd, Redis and PostgreSQL, all on this machine. Status writes are the watch's MODIFIED",
       'events whose `.status` changed; other MODIFIED events (the finalizer) are counted apart. "Settled":',
       "every Campaign has `status.observedGeneration == metadata.generation` and no status was written for",
@@ -307,7 +311,7 @@ async function main(): Promise<void> {
       ...restLines("At rest after phase 2 (workers stopped)", rest2),
       ...(errors.length ? ["Controller errors seen:", "", ...errors.map((e) => `    ${e}`), ""] : []),
     );
-    const path = writeResult("controller-scale", lines);
+    const path = writeResult(args.get("result") ?? "controller-scale", lines);
     console.log(`Wrote ${path}`);
   } finally {
     watch.stop();

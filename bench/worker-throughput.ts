@@ -71,8 +71,9 @@ interface ScenarioResult extends ScenarioOptions {
   received: number;
   duplicates: number;
   sentRows: number;
-  /** Claims per sent row (1.0: no row was claimed twice). */
-  claimsPerRow: number;
+  /** Send jobs run per message (1.0: each ran once), and their outcomes (the workers' metrics). */
+  runsPerMessage: number;
+  sendRuns: Record<string, number>;
   cpu: { workers: number; redis: number; postgres: number; apiserver: number; sandbox: number };
   receivedAt: number[];
   workerRssMiB: number;
@@ -216,7 +217,9 @@ async function runScenario(
         }),
       );
     }
-    await Promise.all(workers.map((w) => w.waitForLine((l) => l.msg === "Worker started", 120_000)));
+    const healthPorts = (
+      await Promise.all(workers.map((w) => w.waitForLine((l) => l.msg === "Worker started", 120_000)))
+    ).map((line) => Number(line.healthPort));
     await sleep(1000);
 
     const cpuBefore = await cpuNow(env, sandbox.process, workers);
@@ -241,9 +244,7 @@ async function runScenario(
     const cpuAfter = await cpuNow(env, sandbox.process, workers);
     const workerRssMiB = workers.reduce((sum, w) => sum + w.rssBytes(), 0) / 2 ** 20;
     const load = loadAverageText();
-    const { rows: claims } = await pool.query<{ claims: string }>(
-      "SELECT coalesce(sum(attempts), 0) AS claims FROM outbox",
-    );
+    const sendRuns = await sendJobOutcomes(healthPorts);
     const messages = await control.receivedAll();
     const counts = await control.receivedCounts();
     const receivedAt = messages.map((m) => m.at).sort((a, b) => a - b);
@@ -259,7 +260,8 @@ async function runScenario(
       received: counts.totalMessages,
       duplicates: counts.duplicates.length,
       sentRows,
-      claimsPerRow: Number(claims[0]!.claims) / Math.max(1, options.messages),
+      runsPerMessage: Object.values(sendRuns).reduce((a, b) => a + b, 0) / Math.max(1, options.messages),
+      sendRuns,
       cpu: {
         workers: cpuAfter.workers - cpuBefore.workers,
         redis: cpuAfter.redis - cpuBefore.redis,
@@ -272,7 +274,7 @@ async function runScenario(
       load,
     };
     console.error(
-      `  ${round(result.perSecond, 0)} msgs/s over ${round(spanSeconds)} s; received ${result.received}, duplicates ${result.duplicates}; claims/row ${round(result.claimsPerRow, 2)}; CPU workers ${round(result.cpu.workers)} s, redis ${round(result.cpu.redis)} s, postgres ${round(result.cpu.postgres)} s, sandbox ${round(result.cpu.sandbox)} s; load ${load}`,
+      `  ${round(result.perSecond, 0)} msgs/s over ${round(spanSeconds)} s; received ${result.received}, duplicates ${result.duplicates}; send job runs/message ${round(result.runsPerMessage, 2)} ${JSON.stringify(result.sendRuns)}; CPU workers ${round(result.cpu.workers)} s, redis ${round(result.cpu.redis)} s, postgres ${round(result.cpu.postgres)} s, sandbox ${round(result.cpu.sandbox)} s; load ${load}`,
     );
     return result;
   } finally {
@@ -285,6 +287,18 @@ async function runScenario(
     await pool.end();
     await dropDatabase(env.info.databaseUrl, dbName);
   }
+}
+
+/** Send jobs the workers ran, by outcome (sent, deferred, early, …), from their /metrics. */
+async function sendJobOutcomes(ports: readonly number[]): Promise<Record<string, number>> {
+  const outcomes: Record<string, number> = {};
+  for (const port of ports) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const m of text.matchAll(/^busca_ativa_jobs_total\{queue="send",outcome="([^"]+)"\} (\S+)$/gm)) {
+      outcomes[m[1]!] = (outcomes[m[1]!] ?? 0) + Number(m[2]);
+    }
+  }
+  return outcomes;
 }
 
 async function cpuNow(env: BenchEnvironment, sandbox: CliProcess, workers: CliProcess[]) {
@@ -368,13 +382,13 @@ function report(
     '"ours" is workers + Redis + PostgreSQL per 1,000 messages; the sandbox (the provider) is apart.',
     "Everything shares the same 2 cores, and other jobs were running on the machine (load average column).",
     "",
-    "| latency | workers | messages | msgs/s | span s | received | duplicates | claims/row | CPU s workers | CPU s Redis | CPU s PostgreSQL | CPU s per 1k (ours) | CPU s per 1k (sandbox) | worker RSS MiB (sum) | load avg |",
+    "| latency | workers | messages | msgs/s | span s | received | duplicates | send job runs per message | CPU s workers | CPU s Redis | CPU s PostgreSQL | CPU s per 1k (ours) | CPU s per 1k (sandbox) | worker RSS MiB (sum) | load avg |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of results) {
     const perK = cpuPerThousand(r);
     lines.push(
-      `| ${r.latencyMs} ms | ${r.label} | ${r.messages} | ${round(r.perSecond, 0)} | ${round(r.spanSeconds)} | ${r.received} | ${r.duplicates} | ${round(r.claimsPerRow, 2)} | ${round(r.cpu.workers)} | ${round(r.cpu.redis)} | ${round(r.cpu.postgres)} | ${round(perK.ours, 2)} | ${round(perK.sandbox, 2)} | ${round(r.workerRssMiB, 0)} | ${r.load} |`,
+      `| ${r.latencyMs} ms | ${r.label} | ${r.messages} | ${round(r.perSecond, 0)} | ${round(r.spanSeconds)} | ${r.received} | ${r.duplicates} | ${round(r.runsPerMessage, 2)} | ${round(r.cpu.workers)} | ${round(r.cpu.redis)} | ${round(r.cpu.postgres)} | ${round(perK.ours, 2)} | ${round(perK.sandbox, 2)} | ${round(r.workerRssMiB, 0)} | ${r.load} |`,
     );
   }
   lines.push(
@@ -416,7 +430,7 @@ function rateReport(r: ScenarioResult): string[] {
     `- Achieved: ${round(achieved, 2)} msgs/s = ${round((100 * achieved) / limitPerSecond, 1)}% of the limit (target ≥ 95%).`,
     `- Most arrivals in any sliding 1-second window: ${maxWindow} (limit ${round(limitPerSecond, 0)}).`,
     `- Gap between consecutive arrivals: min ${round(gaps[0] ?? NaN, 0)} ms, p1 ${round(quantile(gaps, 0.01), 0)} ms, p50 ${round(quantile(gaps, 0.5), 0)} ms, p99 ${round(quantile(gaps, 0.99), 0)} ms, max ${round(gaps.at(-1) ?? NaN, 0)} ms.`,
-    `- Received ${r.received}, duplicates ${r.duplicates}; claims per row ${round(r.claimsPerRow, 2)} (each extra claim is a job that found the bucket empty and went back to wait).`,
+    `- Received ${r.received}, duplicates ${r.duplicates}; send jobs run per message ${round(r.runsPerMessage, 2)}, by outcome ${JSON.stringify(r.sendRuns)} (a "deferred" run found the sender's budget spent and moved to delayed until its turn).`,
     `- CPU while sending at ${round(limitPerSecond, 0)}/s: workers ${round(r.cpu.workers)} s, Redis ${round(r.cpu.redis)} s, PostgreSQL ${round(r.cpu.postgres)} s over ${round(r.spanSeconds)} s.`,
     "",
   ];

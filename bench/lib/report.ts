@@ -1,4 +1,5 @@
 /** What every result file starts with, and small statistics shared by the benchmarks. */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -34,14 +35,31 @@ export function writeResult(name: string, lines: readonly string[]): string {
   const at = previous.indexOf(ANALYSIS_MARKER);
   const analysis = at >= 0 ? previous.slice(at) : `${ANALYSIS_MARKER}\n`;
   writeFileSync(path, `${lines.join("\n")}\n\n${analysis}`);
+  // The repository's format check covers result files too.
+  try {
+    execFileSync(
+      fileURLToPath(new URL("../../node_modules/.bin/prettier", import.meta.url)),
+      ["--write", path],
+      {
+        stdio: "ignore",
+      },
+    );
+  } catch {
+    console.error(`Could not format ${path} with prettier; run \`npx prettier --write ${path}\``);
+  }
   return path;
 }
 
-/** `--name value` pairs and bare `--flag`s. */
+/** `--name value` and `--name=value` pairs and bare `--flag`s. */
 export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Map<string, string> {
   const args = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i]!.replace(/^--/, "");
+    const eq = name.indexOf("=");
+    if (eq > 0) {
+      args.set(name.slice(0, eq), name.slice(eq + 1));
+      continue;
+    }
     const next = argv[i + 1];
     if (next !== undefined && !next.startsWith("--")) {
       args.set(name, next);
