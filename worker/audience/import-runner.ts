@@ -74,15 +74,9 @@ export class AudienceImportRunner implements ImportRunner {
 }
 
 function summarise(report: ImportReport): ImportSummary {
-  const r = report as unknown as {
-    contacts?: number;
-    rejectedRows?: number;
-    alreadyImported?: boolean;
-    counts?: Record<string, number>;
-  };
   return {
-    contacts: r.contacts ?? r.counts?.contacts ?? 0,
-    rejectedRows: r.rejectedRows ?? r.counts?.rejectedRows ?? 0,
-    alreadyImported: r.alreadyImported ?? false,
+    contacts: report.contacts.created,
+    rejectedRows: report.rows.rejected,
+    alreadyImported: report.alreadyImported,
   };
 }
