@@ -4,22 +4,20 @@
  * in the background; `dev up` writes `.dev/env.sh` (KUBECONFIG, REDIS_URL, DATABASE_URL, QUEUE_PREFIX,
  * SANDBOX_URL, BUSCA_ATIVA_NAMESPACE) for kubectl, helm and the other commands.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import * as k8s from "@kubernetes/client-node";
 import { installCrds } from "../../crds/install.js";
 import { createLogger } from "../../lib/logger.js";
 import { runMigrations } from "../../lib/db/migrate.js";
+import { BackgroundStack } from "../../test/harness/background.js";
 import { TestEnvironment } from "../../test/harness/environment.js";
 import { REPO_ROOT } from "../../test/harness/tools.js";
-import { waitFor } from "../../test/harness/wait.js";
 import { SANDBOX_WEBHOOK_TOKEN, startComponents } from "../dev/components.js";
 import { untilSignal } from "../signals.js";
 
 const DEV_DIR = join(REPO_ROOT, ".dev");
-const STATE = join(DEV_DIR, "state.json");
 const ENV_FILE = join(DEV_DIR, "env.sh");
 
 interface DevState {
@@ -27,18 +25,7 @@ interface DevState {
   env: Record<string, string>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readState(): DevState | undefined {
-  return existsSync(STATE) ? (JSON.parse(readFileSync(STATE, "utf8")) as DevState) : undefined;
-}
+const background = new BackgroundStack<DevState>(DEV_DIR, "the local stack", "dev.log");
 
 export function registerDevCommands(program: Command): void {
   const dev = program.command("dev").description("The whole stack as local processes, for development");
@@ -49,45 +36,18 @@ export function registerDevCommands(program: Command): void {
     .option("--time-scale <x>", "accelerated time for pacing and reminders (1 = real time)", "1")
     .option("--json", "print the environment as JSON")
     .action(async (options: { namespace: string; timeScale: string; json?: boolean }) => {
-      const state = readState();
-      if (state && alive(state.pid)) {
-        console.log(`The local stack is already running (pid ${state.pid}); source ${ENV_FILE}`);
+      const running = background.running();
+      if (running) {
+        console.log(`The local stack is already running (pid ${running.pid}); source ${ENV_FILE}`);
         return;
       }
-      rmSync(DEV_DIR, { recursive: true, force: true });
-      mkdirSync(DEV_DIR, { recursive: true });
-      const log = openSync(join(DEV_DIR, "dev.log"), "a");
-      const child = spawn(
-        process.execPath,
-        [
-          ...process.execArgv,
-          process.argv[1]!,
-          "dev",
-          "serve",
-          "--namespace",
-          options.namespace,
-          "--time-scale",
-          options.timeScale,
-        ],
-        {
-          detached: true,
-          stdio: ["ignore", log, log],
-          cwd: REPO_ROOT,
-        },
+      const { pid, env } = await background.start(
+        ["dev", "serve", "--namespace", options.namespace, "--time-scale", options.timeScale],
+        { timeoutMs: 240_000, cwd: REPO_ROOT },
       );
-      child.unref();
-      await waitFor(
-        () => {
-          if (child.exitCode !== null)
-            throw new Error(`exited with code ${child.exitCode}; see ${join(DEV_DIR, "dev.log")}`);
-          return existsSync(STATE);
-        },
-        { timeoutMs: 240_000, what: "the local stack to start" },
-      );
-      const env = readState()!.env;
       if (options.json) console.log(JSON.stringify(env));
       else {
-        console.log(`Started the local stack (pid ${child.pid}); logs in ${join(DEV_DIR, "dev.log")}.`);
+        console.log(`Started the local stack (pid ${pid}); logs in ${background.logFile}.`);
         for (const [k, v] of Object.entries(env)) console.log(`  ${k}=${v}`);
         console.log(
           `Run: source ${ENV_FILE}   then e.g. kubectl apply -n ${options.namespace} -f manifests/examples/`,
@@ -99,15 +59,10 @@ export function registerDevCommands(program: Command): void {
     .command("down")
     .description("Stop the local stack started by dev up")
     .action(async () => {
-      const state = readState();
-      if (!state || !alive(state.pid)) {
+      if (!(await background.stop(90_000))) {
         console.log("The local stack is not running.");
-        rmSync(DEV_DIR, { recursive: true, force: true });
         return;
       }
-      process.kill(state.pid, "SIGTERM");
-      await waitFor(() => !alive(state.pid), { timeoutMs: 90_000, what: "the local stack to stop" });
-      rmSync(DEV_DIR, { recursive: true, force: true });
       console.log("Stopped the local stack.");
     });
 
@@ -160,11 +115,14 @@ export function registerDevCommands(program: Command): void {
           .map(([k, v]) => `export ${k}=${JSON.stringify(v)}`)
           .join("\n") + "\n",
       );
-      writeFileSync(STATE, JSON.stringify({ pid: process.pid, env } satisfies DevState, null, 2));
+      writeFileSync(
+        background.stateFile,
+        JSON.stringify({ pid: process.pid, env } satisfies DevState, null, 2),
+      );
       logger.info(env, "The local stack is up");
       await untilSignal();
       await components.stop();
       await environment.stop({ keepFiles: false });
-      rmSync(STATE, { force: true });
+      rmSync(background.stateFile, { force: true });
     });
 }

@@ -2,15 +2,13 @@
  * `npm run testenv -- up|down|status`: the test environment started by hand, for debugging and for
  * other tools. `up` starts it in the background and writes `.testenv/env.sh`; `down` stops it.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BackgroundStack } from "./background.js";
 import { TestEnvironment, type TestEnvInfo } from "./environment.js";
 import { REPO_ROOT } from "./tools.js";
-import { waitFor } from "./wait.js";
 
 const STATE_DIR = join(REPO_ROOT, ".testenv");
-const STATE_FILE = join(STATE_DIR, "state.json");
 const ENV_FILE = join(STATE_DIR, "env.sh");
 
 interface State {
@@ -18,28 +16,19 @@ interface State {
   info: TestEnvInfo;
 }
 
-function readState(): State | undefined {
-  if (!existsSync(STATE_FILE)) return undefined;
-  return JSON.parse(readFileSync(STATE_FILE, "utf8")) as State;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const background = new BackgroundStack<State>(STATE_DIR, "the test environment", "testenv.log");
 
 /** Runs in the background process: starts the environment, writes the state, waits for SIGTERM. */
 async function serve(): Promise<void> {
   const env = await TestEnvironment.start({ dir: join(STATE_DIR, "data") });
   writeFileSync(ENV_FILE, env.envScript());
-  writeFileSync(STATE_FILE, JSON.stringify({ pid: process.pid, info: env.info } satisfies State, null, 2));
+  writeFileSync(
+    background.stateFile,
+    JSON.stringify({ pid: process.pid, info: env.info } satisfies State, null, 2),
+  );
   const stop = async () => {
     await env.stop();
-    rmSync(STATE_FILE, { force: true });
+    rmSync(background.stateFile, { force: true });
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop());
@@ -48,29 +37,13 @@ async function serve(): Promise<void> {
 }
 
 async function up(): Promise<void> {
-  const state = readState();
-  if (state && alive(state.pid)) {
-    console.log(`The test environment is already running (pid ${state.pid}); source ${ENV_FILE}`);
+  const running = background.running();
+  if (running) {
+    console.log(`The test environment is already running (pid ${running.pid}); source ${ENV_FILE}`);
     return;
   }
-  rmSync(STATE_DIR, { recursive: true, force: true });
-  mkdirSync(STATE_DIR, { recursive: true });
-  const log = openSync(join(STATE_DIR, "testenv.log"), "a");
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "serve"], {
-    detached: true,
-    stdio: ["ignore", log, log],
-  });
-  child.unref();
-  await waitFor(
-    () => {
-      if (child.exitCode !== null)
-        throw new Error(`exited with code ${child.exitCode}; see ${join(STATE_DIR, "testenv.log")}`);
-      return existsSync(STATE_FILE);
-    },
-    { timeoutMs: 180_000, what: "the test environment to start" },
-  );
-  const info = readState()!.info;
-  console.log(`Started the test environment (pid ${child.pid}).`);
+  const { pid, info } = await background.start(["serve"], { timeoutMs: 180_000 });
+  console.log(`Started the test environment (pid ${pid}).`);
   console.log(`  Kubernetes API  ${info.apiServer}`);
   console.log(`  Redis           ${info.redisUrl}`);
   console.log(`  PostgreSQL      ${info.databaseUrl}`);
@@ -78,21 +51,13 @@ async function up(): Promise<void> {
 }
 
 async function down(): Promise<void> {
-  const state = readState();
-  if (!state || !alive(state.pid)) {
-    console.log("The test environment is not running.");
-    rmSync(STATE_DIR, { recursive: true, force: true });
-    return;
-  }
-  process.kill(state.pid, "SIGTERM");
-  await waitFor(() => !alive(state.pid), { timeoutMs: 60_000, what: "the test environment to stop" });
-  rmSync(STATE_DIR, { recursive: true, force: true });
-  console.log("Stopped the test environment.");
+  if (await background.stop(60_000)) console.log("Stopped the test environment.");
+  else console.log("The test environment is not running.");
 }
 
 function status(): void {
-  const state = readState();
-  if (state && alive(state.pid)) {
+  const state = background.running();
+  if (state) {
     console.log(JSON.stringify(state.info, null, 2));
   } else {
     console.log("The test environment is not running.");

@@ -49,16 +49,14 @@ export function createPki(dir: string): Pki {
   return pki;
 }
 
-/** A serving certificate for 127.0.0.1 and localhost, signed by the cluster CA. Returns file paths. */
-export function servingCertificate(pki: Pki, name: string): { certFile: string; keyFile: string } {
-  const base = join(pki.dir, name);
+/**
+ * A key and a certificate for `subject` with the given extensions (openssl's extfile syntax), signed by the
+ * cluster CA; files `<base>.key` and `<base>.crt`.
+ */
+function signedCertificate(pki: Pki, base: string, subject: string, extensions: string): void {
   openssl(["genrsa", "-out", `${base}.key`, "2048"], pki.dir);
-  openssl(["req", "-new", "-key", `${base}.key`, "-subj", `/CN=${name}`, "-out", `${base}.csr`], pki.dir);
-  writeFileSync(
-    `${base}.ext`,
-    "subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n" +
-      "extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
-  );
+  openssl(["req", "-new", "-key", `${base}.key`, "-subj", subject, "-out", `${base}.csr`], pki.dir);
+  writeFileSync(`${base}.ext`, extensions);
   openssl(
     [
       "x509",
@@ -78,6 +76,18 @@ export function servingCertificate(pki: Pki, name: string): { certFile: string; 
       `${base}.crt`,
     ],
     pki.dir,
+  );
+}
+
+/** A serving certificate for 127.0.0.1 and localhost, signed by the cluster CA. Returns file paths. */
+export function servingCertificate(pki: Pki, name: string): { certFile: string; keyFile: string } {
+  const base = join(pki.dir, name);
+  signedCertificate(
+    pki,
+    base,
+    `/CN=${name}`,
+    "subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n" +
+      "extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
   );
   return { certFile: `${base}.crt`, keyFile: `${base}.key` };
 }
@@ -89,28 +99,11 @@ export function clientCertificate(pki: Pki, user: string, groups: string[]): { c
     `client-${sanitize(user)}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
   );
   const subject = `/CN=${escape(user)}${groups.map((g) => `/O=${escape(g)}`).join("")}`;
-  openssl(["genrsa", "-out", `${base}.key`, "2048"], pki.dir);
-  openssl(["req", "-new", "-key", `${base}.key`, "-subj", subject, "-out", `${base}.csr`], pki.dir);
-  writeFileSync(`${base}.ext`, "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      `${base}.csr`,
-      "-CA",
-      pki.caCert,
-      "-CAkey",
-      pki.caKey,
-      "-CAcreateserial",
-      "-days",
-      "365",
-      "-extfile",
-      `${base}.ext`,
-      "-out",
-      `${base}.crt`,
-    ],
-    pki.dir,
+  signedCertificate(
+    pki,
+    base,
+    subject,
+    "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
   );
   return {
     cert: readFileSync(`${base}.crt`, "utf8"),
