@@ -65,6 +65,12 @@ export const env = {
       .int({ message: "expected a whole number" })
       .positive({ message: "expected a number above 0" })
       .default(fallback),
+  /** BullMQ's key prefix: no ':' (BullMQ adds its own separators). */
+  queuePrefix: () =>
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.{}-]+$/, { message: "expected letters, digits, _ . - { } (no ':')" })
+      .default("busca-ativa"),
   logLevel: () =>
     z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {

@@ -5,7 +5,6 @@
  */
 import type { Command } from "commander";
 import { pino } from "pino";
-import { z } from "zod";
 import { env, parseEnv } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
 import { createPool } from "../../lib/db/pool.js";
@@ -30,10 +29,7 @@ export function registerCleanupCommand(program: Command): void {
       const config = parseEnv({
         DATABASE_URL: env.postgresUrl(),
         REDIS_URL: env.redisUrl(),
-        QUEUE_PREFIX: z
-          .string()
-          .regex(/^[A-Za-z0-9_.{}-]+$/, { message: "expected letters, digits, _ . - { } (no ':')" })
-          .default("busca-ativa"),
+        QUEUE_PREFIX: env.queuePrefix(),
         RETENTION_DAYS: env.positiveInt(365),
         CLEANUP_EVENTS_MAX_LENGTH: env.positiveInt(DEFAULT_EVENTS_MAX_LENGTH),
         LOG_LEVEL: env.logLevel(),

@@ -5,10 +5,7 @@ import { env, parseEnv } from "../../lib/config.js";
 export const controllerConfigShape = {
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.{}-]+$/, { message: "expected letters, digits, _ . - { } (no ':')" })
-    .default("busca-ativa"),
+  QUEUE_PREFIX: env.queuePrefix(),
   HEALTH_PORT: env.port(8081),
   LOG_LEVEL: env.logLevel(),
   POD_NAME: z.string().optional(),

@@ -6,10 +6,7 @@ import { QUEUE_SETTINGS } from "../../lib/queue/jobs.js";
 export const workerConfigShape = {
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.{}-]+$/, { message: "expected letters, digits, _ . - { } (no ':')" })
-    .default("busca-ativa"),
+  QUEUE_PREFIX: env.queuePrefix(),
   WORKER_CONCURRENCY: env.positiveInt(20),
   HEALTH_PORT: env.port(8081),
   SHUTDOWN_GRACE_SECONDS: env.positiveInt(25),

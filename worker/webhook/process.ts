@@ -1,7 +1,6 @@
 /** The webhook process: the receiver on PORT with its health and metrics, until SIGTERM. */
 import type * as k8s from "@kubernetes/client-node";
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { z } from "zod";
 import { env, parseEnv } from "../../lib/config.js";
 import { createLogger, type Logger } from "../../lib/logger.js";
 import { createPool } from "../../lib/db/pool.js";
@@ -16,10 +15,7 @@ import { shareDispatchers } from "../../lib/kube/shared-dispatcher.js";
 export const webhookConfigShape = {
   DATABASE_URL: env.postgresUrl(),
   REDIS_URL: env.redisUrl(),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.{}-]+$/, { message: "expected letters, digits, _ . - { } (no ':')" })
-    .default("busca-ativa"),
+  QUEUE_PREFIX: env.queuePrefix(),
   WEBHOOK_PORT: env.port(8080),
   WEBHOOK_BODY_LIMIT_BYTES: env.positiveInt(256 * 1024),
   LOG_LEVEL: env.logLevel(),
