@@ -95,7 +95,8 @@ const RECORD = {
        UPDATE outbox o SET state = 'sent', provider = i.provider, provider_message_id = i.provider_message_id,
          provider_address = i.provider_address, sent_at = i.sent_at, error_class = NULL, error_code = NULL
        FROM input i
-       WHERE o.id = i.id AND o.state = 'claimed' AND o.claimed_by = $2
+       -- id = ANY as well: the planner can reach the rows through the primary key, not only by the join.
+       WHERE o.id = ANY($1::bigint[]) AND o.id = i.id AND o.state = 'claimed' AND o.claimed_by = $2
        RETURNING o.id, o.contact_id, o.kind, o.step, i.sent_at
      ), touched AS (
        SELECT contact_id,
@@ -142,7 +143,10 @@ export interface OutboxBatchOptions {
   workerId: string;
   /** Most rows per statement; default 64. */
   maxBatch?: number;
-  /** Statements of each kind running at once; default 2. */
+  /**
+   * Statements of each kind running at once; default 1: the fewer run at once, the more rows each one
+   * carries (reduced bench at 0 ms: PostgreSQL 0.43 ms of CPU per message with 1, 0.65 ms with 2).
+   */
   maxInFlight?: number;
 }
 
@@ -155,7 +159,7 @@ export class OutboxBatches {
     const { pool, workerId } = options;
     const shared = {
       maxBatch: options.maxBatch,
-      maxInFlight: options.maxInFlight,
+      maxInFlight: options.maxInFlight ?? 1,
       retryable: (err: unknown) => (err as { code?: string }).code === DEADLOCK,
     };
     this.claims = new Batcher({
