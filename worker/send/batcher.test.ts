@@ -56,7 +56,7 @@ describe("Batcher", () => {
     ]);
   });
 
-  it("runs a batch again when its failure is retryable, and rejects every request when it is not", async () => {
+  it("runs a batch again when its failure is retryable; otherwise each request alone, so only the bad one fails", async () => {
     let runs = 0;
     const flaky = new Batcher({
       keyOf: (n: number) => n,
@@ -69,6 +69,20 @@ describe("Batcher", () => {
     });
     expect(await Promise.all([flaky.load(1), flaky.load(2)])).toEqual([10, 20]);
     expect(runs).toBe(2);
+
+    const poisoned = new Batcher({
+      keyOf: (n: number) => n,
+      run: async (requests: readonly number[]) => {
+        if (requests.includes(13)) throw new Error("row 13 breaks a constraint");
+        return requests.map((n) => n * 10);
+      },
+    });
+    const mixed = await Promise.allSettled([poisoned.load(12), poisoned.load(13), poisoned.load(14)]);
+    expect(mixed.map((o) => (o.status === "fulfilled" ? o.value : "rejected"))).toEqual([
+      120,
+      "rejected",
+      140,
+    ]);
 
     const broken = new Batcher({
       keyOf: (n: number) => n,

@@ -3,7 +3,8 @@
  * at once when fewer than `maxInFlight` batches are running; otherwise it waits and goes with the others
  * that arrived meanwhile in the next batch. No timer: a lone request never waits, and batches grow only when
  * the database is what the sends wait for. Requests with the same key never share a batch (a second claim
- * of one row must see the first one's result, not share its row).
+ * of one row must see the first one's result, not share its row). A batch that fails is run again request by
+ * request, so one bad request (a constraint its row breaks) fails alone.
  */
 export interface BatcherOptions<R, V> {
   /** Runs one batch; returns one result per request, in the order of `requests`. */
@@ -17,6 +18,9 @@ export interface BatcherOptions<R, V> {
   /** A failed batch is run again (all its requests) when this says so, up to 3 runs in all; default never. */
   retryable?: (err: unknown) => boolean;
 }
+
+/** How many times a batch runs at most when its failure is retryable. */
+const MAX_RUNS = 3;
 
 interface Waiting<R, V> {
   request: R;
@@ -80,19 +84,30 @@ export class Batcher<R, V> {
   }
 
   private async runBatch(batch: readonly Waiting<R, V>[]): Promise<void> {
-    const requests = batch.map((w) => w.request);
+    try {
+      const results = await this.runWithRetries(batch.map((w) => w.request));
+      batch.forEach((w, i) => w.resolve(results[i]!));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // One bad request must not fail the others: each runs alone, and only its own failure is its answer.
+      await Promise.all(batch.map((w) => this.runBatch([w])));
+    }
+  }
+
+  private async runWithRetries(requests: readonly R[]): Promise<V[]> {
     for (let run = 1; ; run++) {
       try {
         const results = await this.options.run(requests);
         if (results.length !== requests.length) {
           throw new Error(`A batch of ${requests.length} requests returned ${results.length} results`);
         }
-        batch.forEach((w, i) => w.resolve(results[i]!));
-        return;
+        return results;
       } catch (err) {
-        if (run < 3 && this.options.retryable?.(err)) continue;
-        for (const w of batch) w.reject(err);
-        return;
+        if (run < MAX_RUNS && this.options.retryable?.(err)) continue;
+        throw err;
       }
     }
   }
