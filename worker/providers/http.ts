@@ -3,8 +3,8 @@
  * becomes a classified `ProviderError`, and any HTTP answer is returned for the client to classify.
  *
  * Calls go through `node:http`/`node:https` with keep-alive agents (connections to a provider are reused),
- * not `fetch`: on the send path, undici's fetch (WHATWG streams, Request/Response objects) cost about a
- * quarter of a worker's CPU per message (bench/results/worker-throughput.md).
+ * not `fetch`: on the send path, undici's fetch (WHATWG streams, Request/Response objects, several socket
+ * writes per request) was a large share of a worker's CPU per message (bench/results/worker-throughput.md).
  */
 import http from "node:http";
 import https from "node:https";
