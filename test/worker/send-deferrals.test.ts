@@ -15,6 +15,7 @@ import { createLogger } from "../../lib/logger.js";
 import { createProvider } from "../../worker/providers/factory.js";
 import { SenderLimiter } from "../../worker/ratelimit/sender-limiter.js";
 import { processSend, SEND_RETRY, type SendDeps } from "../../worker/send/send-processor.js";
+import { OutboxBatches } from "../../worker/send/outbox-batches.js";
 
 const SENDER_KEY = "sandbox/test/hospital";
 let pool: pg.Pool;
@@ -44,6 +45,7 @@ beforeAll(async () => {
   prefix = redisPrefix("defer");
   deps = {
     pool,
+    outbox: new OutboxBatches({ pool, workerId: "worker-a" }),
     limiter: new SenderLimiter({ redis, prefix }),
     workerId: "worker-a",
     logger: createLogger({ component: "test", level: "silent" }),
@@ -54,6 +56,7 @@ beforeAll(async () => {
         rateLimit: { perSecond: 1000, burst: 50 },
         recipientGapMs: 0,
         typingWarmupMs: 0,
+        sendWindow: undefined,
       }),
     },
   };

@@ -1,6 +1,6 @@
 /**
  * A campaign's sender as the send path needs it: the provider client (from the spec's `sender` and its
- * credentials Secret), the rate-limit key and settings, the typing warm-up. Cached per campaign and spec
+ * credentials Secret), the rate-limit key and settings, the typing warm-up, the send window. Cached per campaign and spec
  * generation; the Secret is re-read after `secretTtlMs` so rotated credentials take effect.
  */
 import type * as k8s from "@kubernetes/client-node";
@@ -11,6 +11,7 @@ import { createProvider, providerConfigForSender } from "../providers/factory.js
 import type { ProviderType, WhatsAppProvider } from "../providers/types.js";
 import type { RateLimit } from "../ratelimit/sender-limiter.js";
 import type { SenderRuntime, SenderRuntimes } from "../send/send-processor.js";
+import { campaignWindow } from "../followup/plan.js";
 import type { CampaignSpecCache } from "./spec-cache.js";
 
 /** Messages per second per sender when the spec sets none: Meta's default tier; gentle for Evolution. */
@@ -101,5 +102,6 @@ function senderRuntime(namespace: string, spec: CampaignSpec, provider: WhatsApp
       ? durationMs(configured.recipientGap)
       : DEFAULT_RECIPIENT_GAP_MS[type],
     typingWarmupMs: durationMs(spec.schedule.typingWarmup),
+    sendWindow: campaignWindow(spec.schedule),
   };
 }

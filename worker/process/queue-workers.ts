@@ -95,12 +95,13 @@ async function run(
 }
 
 async function dispatch(queue: QueueName, job: Job, deps: QueueWorkerDeps): Promise<unknown> {
+  if (queue === "send") {
+    // The send path makes its own child logger, and only when it logs (most sends do not).
+    const data = parseJobData("send", job.data);
+    return processSend(data.outboxId, { ...deps.send, logger: deps.logger, jobId: job.id });
+  }
   const logger = deps.logger.child({ queue, jobId: job.id });
   switch (queue) {
-    case "send": {
-      const data = parseJobData("send", job.data);
-      return processSend(data.outboxId, { ...deps.send, logger });
-    }
     case "inbound": {
       const data = parseJobData("inbound", job.data);
       const outcome = await processInbound(data.inboundId, { pool: deps.pool, specs: deps.specs, logger });

@@ -20,6 +20,7 @@ import { AudienceImportRunner } from "../audience/import-runner.js";
 import { PhoneValidator } from "../validate/validate-processor.js";
 import { SenderLimiter } from "../ratelimit/sender-limiter.js";
 import { resolveStaleClaims } from "../send/stale-claims.js";
+import { OutboxBatches } from "../send/outbox-batches.js";
 import { checkSenders } from "../campaigns/sender-health.js";
 import { enqueueSends, startQueueWorkers } from "./queue-workers.js";
 import { WorkerLiveness } from "./liveness.js";
@@ -93,6 +94,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     specs,
     send: {
       pool,
+      outbox: new OutboxBatches({ pool, workerId }),
       senders,
       limiter,
       workerId,

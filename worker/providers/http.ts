@@ -1,7 +1,13 @@
 /**
  * One HTTP call with a deadline, for the provider clients. No retries here: a timeout or a network error
  * becomes a classified `ProviderError`, and any HTTP answer is returned for the client to classify.
+ *
+ * Calls go through `node:http`/`node:https` with keep-alive agents (connections to a provider are reused),
+ * not `fetch`: on the send path, undici's fetch (WHATWG streams, Request/Response objects, several socket
+ * writes per request) was a large share of a worker's CPU per message (bench/results/worker-throughput.md).
  */
+import http from "node:http";
+import https from "node:https";
 import { ProviderError, type ProviderOperation } from "./provider-error.js";
 import type { ProviderType } from "./types.js";
 
@@ -25,6 +31,12 @@ export interface HttpAnswer {
   body: unknown;
 }
 
+/** Keep-alive connections per provider host, shared by every call of the process. */
+const AGENTS = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
+};
+
 export async function callProvider(call: HttpCall): Promise<HttpAnswer> {
   const deadline = AbortSignal.timeout(call.timeoutMs);
   const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
@@ -33,15 +45,48 @@ export async function callProvider(call: HttpCall): Promise<HttpAnswer> {
   if (call.body !== undefined) {
     payload = JSON.stringify(call.body);
     headers["content-type"] = "application/json";
+    headers["content-length"] = String(Buffer.byteLength(payload));
   }
   try {
-    const response = await fetch(call.url, { method: call.method, headers, body: payload, signal });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: parseBody(text) };
+    const answer = await request(call, headers, payload, signal);
+    return { status: answer.status, headers: answer.headers, body: parseBody(answer.text) };
   } catch (err) {
     if (call.signal?.aborted) throw call.signal.reason;
     throw transportError(err, call);
   }
+}
+
+/** The request and its whole answer; rejects on a network error, or when `signal` aborts it. */
+function request(
+  call: HttpCall,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  signal: AbortSignal,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(call.url);
+    const agent = url.protocol === "https:" ? AGENTS["https:"] : AGENTS["http:"];
+    const send = url.protocol === "https:" ? https.request : http.request;
+    const req = send(url, { method: call.method, headers, agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined) continue;
+          for (const v of Array.isArray(value) ? value : [value]) answerHeaders.append(name, v);
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: answerHeaders,
+          text: Buffer.concat(chunks).toString("utf8"),
+        });
+      });
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 function parseBody(text: string): unknown {

@@ -3,7 +3,7 @@
  * or failed / cancelled; a claim is exclusive, so two workers or a retried job never send the same row.
  * See docs/sending.md for the whole life of a row.
  */
-import type { Pool, PoolClient } from "pg";
+import type { PoolClient } from "pg";
 import type { Queryable } from "../../lib/db/pool.js";
 
 export type OutboxKind = "initial" | "follow_up" | "release" | "reply";
@@ -36,56 +36,7 @@ export interface ClaimedRow {
 export type NotClaimed =
   { reason: "gone" } | { reason: "not_pending"; state: string } | { reason: "too_early"; notBefore: Date };
 
-export async function claimRow(
-  pool: Pool,
-  outboxId: number,
-  workerId: string,
-): Promise<ClaimedRow | NotClaimed> {
-  const { rows } = await pool.query(
-    `WITH claimed AS (
-       UPDATE outbox SET state = 'claimed', claimed_by = $2, claimed_at = now(), attempts = attempts + 1
-       WHERE id = $1 AND state = 'pending' AND (not_before IS NULL OR not_before <= now())
-       RETURNING *
-     )
-     SELECT o.id, o.campaign_uid, o.kind, o.step, o.body, o.template, o.attempts,
-            o.contact_id, ct.state AS contact_state,
-            o.phone_id, p.e164, p.wa_address, p.wa_status, p.sendable,
-            c.namespace, c.state AS campaign_state, c.suspended, c.send_blocked_reason IS NOT NULL AS send_blocked,
-            c.spec_generation,
-            EXISTS (SELECT 1 FROM opt_outs x WHERE x.namespace = c.namespace AND x.e164 = p.e164) AS opted_out
-     FROM claimed o
-     JOIN contacts ct ON ct.id = o.contact_id
-     JOIN phones p ON p.id = o.phone_id
-     JOIN campaigns c ON c.uid = o.campaign_uid`,
-    [outboxId, workerId],
-  );
-  const r = rows[0];
-  if (!r) return whyNotClaimed(pool, outboxId);
-  return {
-    outboxId: r.id,
-    campaignUid: r.campaign_uid,
-    namespace: r.namespace,
-    kind: r.kind,
-    step: r.step,
-    body: r.body,
-    template: r.template,
-    attempts: r.attempts,
-    contactId: r.contact_id,
-    contactState: r.contact_state,
-    phoneId: r.phone_id,
-    e164: r.e164,
-    waAddress: r.wa_address,
-    waStatus: r.wa_status,
-    sendable: r.sendable,
-    campaignState: r.campaign_state,
-    suspended: r.suspended,
-    sendBlocked: r.send_blocked,
-    specGeneration: r.spec_generation,
-    optedOut: r.opted_out,
-  };
-}
-
-async function whyNotClaimed(db: Queryable, outboxId: number): Promise<NotClaimed> {
+export async function whyNotClaimed(db: Queryable, outboxId: number): Promise<NotClaimed> {
   const { rows } = await db.query<{ state: string; not_before: Date | null }>(
     "SELECT state, not_before FROM outbox WHERE id = $1",
     [outboxId],
@@ -125,27 +76,6 @@ export interface SentRecord {
   providerMessageId: string;
   address?: string;
   sentAt: Date;
-}
-
-/**
- * Records an accepted send and its effect on the contact, in one transaction. Returns false when the claim
- * was no longer ours (the stale-claim resolver took it over): nothing is written then.
- */
-export async function recordSent(
-  client: PoolClient,
-  row: ClaimedRow,
-  workerId: string,
-  sent: SentRecord,
-): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `UPDATE outbox SET state = 'sent', provider = $3, provider_message_id = $4, provider_address = $5, sent_at = $6,
-       error_class = NULL, error_code = NULL
-     WHERE id = $1 AND state = 'claimed' AND claimed_by = $2`,
-    [row.outboxId, workerId, sent.provider, sent.providerMessageId, sent.address ?? null, sent.sentAt],
-  );
-  if (rowCount === 0) return false;
-  await applySendToContact(client, row, sent.sentAt);
-  return true;
 }
 
 /** What a message that went out does to its contact. */

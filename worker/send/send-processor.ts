@@ -5,22 +5,23 @@
  * stale-claim resolver, which never sends blindly (docs/sending.md).
  */
 import type { Pool } from "pg";
+import type { LogFn } from "pino";
 import type { Logger } from "../../lib/logger.js";
 import { withTransaction } from "../../lib/db/pool.js";
 import { errorMessage } from "../../lib/errors.js";
+import { currentOccurrence, nextOccurrence, type WindowSpec } from "../../lib/pacing/window.js";
 import { ProviderError } from "../providers/provider-error.js";
 import type { Recipient, WhatsAppProvider } from "../providers/types.js";
 import type { SenderLimiter, RateLimit } from "../ratelimit/sender-limiter.js";
 import {
   blockCampaignSending,
   cancelRow,
-  claimRow,
   isClaimed,
   recordFailure,
-  recordSent,
   releaseClaim,
   type ClaimedRow,
 } from "./outbox-store.js";
+import type { OutboxBatches } from "./outbox-batches.js";
 
 /** What the sender of a campaign looks like to the send path. */
 export interface SenderRuntime {
@@ -32,6 +33,11 @@ export interface SenderRuntime {
   recipientGapMs: number;
   /** "typing…" shown before first messages and reminders; 0 for none. */
   typingWarmupMs: number;
+  /**
+   * The campaign's send window (time zone, hours, days): a first message found outside it when its job
+   * runs is held back until the window opens. Undefined: no window (first messages may go at any time).
+   */
+  sendWindow: WindowSpec | undefined;
 }
 
 export interface SenderRuntimes {
@@ -40,10 +46,14 @@ export interface SenderRuntimes {
 
 export interface SendDeps {
   pool: Pool;
+  /** Claims and records, batched across the process's concurrent sends. */
+  outbox: OutboxBatches;
   senders: SenderRuntimes;
   limiter: SenderLimiter;
   workerId: string;
   logger: Logger;
+  /** The BullMQ job, named in log lines. */
+  jobId?: string;
   now?: () => Date;
   /** Observes each provider call (for metrics). */
   onProviderCall?: (event: { kind: string; seconds: number; outcome: string }) => void;
@@ -81,8 +91,8 @@ export function retryDelayMs(attempts: number, random: () => number = Math.rando
 }
 
 export async function processSend(outboxId: number, deps: SendDeps): Promise<SendOutcome> {
-  const { pool, workerId, logger } = deps;
-  const claim = await claimRow(pool, outboxId, workerId);
+  const { pool, workerId } = deps;
+  const claim = await deps.outbox.claim(outboxId);
   if (!isClaimed(claim)) {
     if (claim.reason === "too_early") {
       const now = (deps.now ?? (() => new Date()))();
@@ -91,7 +101,13 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
     return { result: "skipped", why: claim.reason === "gone" ? "row gone" : `row is ${claim.state}` };
   }
   const row = claim;
-  const log = logger.child({ outboxId: row.outboxId, campaignUid: row.campaignUid, kind: row.kind });
+  const log = lazyChild(deps.logger, () => ({
+    queue: "send",
+    jobId: deps.jobId,
+    outboxId: row.outboxId,
+    campaignUid: row.campaignUid,
+    kind: row.kind,
+  }));
 
   const refusal = whyNotSendable(row);
   if (refusal) {
@@ -121,6 +137,13 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
     return retryOrFail(deps, row, `sender unavailable: ${errorMessage(err)}`);
   }
 
+  // A job may run late (a worker outage, a backlog): a first message still goes only inside the window.
+  const windowWait = row.kind === "initial" ? untilWindowOpens(deps, sender.sendWindow) : 0;
+  if (windowWait > 0) {
+    log.info({ delayMs: windowWait }, "Held back a first message until the send window opens");
+    return defer(deps, row, windowWait, "outside the send window");
+  }
+
   const wait = Math.max(
     // The row's id is its ticket: told to wait, it keeps its turn for when it comes back.
     await deps.limiter.take(sender.senderKey, sender.rateLimit, row.outboxId),
@@ -142,14 +165,13 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
         ? await sender.provider.sendTemplate(to, row.template, { correlationId: String(row.outboxId) })
         : await sender.provider.sendText(to, row.body ?? "", { correlationId: String(row.outboxId) });
     deps.onProviderCall?.({ kind: row.kind, seconds: (performance.now() - started) / 1000, outcome: "sent" });
-    const recorded = await withTransaction(pool, (client) =>
-      recordSent(client, row, workerId, {
-        provider: sender.provider.type,
-        providerMessageId: ok.providerMessageId,
-        address: ok.address,
-        sentAt: ok.acceptedAt,
-      }),
-    );
+    const recorded = await deps.outbox.recordSent({
+      outboxId: row.outboxId,
+      provider: sender.provider.type,
+      providerMessageId: ok.providerMessageId,
+      address: ok.address,
+      sentAt: ok.acceptedAt,
+    });
     if (!recorded) log.warn("A send finished after its claim was taken over; the resolver owns the row");
     return { result: "sent", providerMessageId: ok.providerMessageId };
   } catch (err) {
@@ -175,6 +197,55 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
   }
 }
 
+/**
+ * What is known of a window from an earlier look: between `from` and `until` it is open (an occurrence), or
+ * closed until `until` (the next opening). Time-zone math (luxon) costs about as much as the rest of a send,
+ * so each sender's window is worked out once per opening or closing, not once per message.
+ */
+interface KnownWindow {
+  from: number;
+  until: number;
+  open: boolean;
+}
+const knownWindows = new WeakMap<WindowSpec, KnownWindow>();
+
+/** Milliseconds until the window next opens; 0 inside it (or with no window). */
+function untilWindowOpens(deps: SendDeps, window: WindowSpec | undefined): number {
+  if (!window) return 0;
+  const now = (deps.now ?? (() => new Date()))();
+  const t = now.getTime();
+  let known = knownWindows.get(window);
+  if (!known || t < known.from || t >= known.until) {
+    const occurrence = currentOccurrence(now, window);
+    const opens = occurrence ? undefined : nextOccurrence(now, window)?.opensAt;
+    // No opening within 8 days cannot happen with a valid spec (at least one day); look again later.
+    if (!occurrence && !opens) return BLOCKED_RETRY_MS;
+    known = occurrence
+      ? { from: occurrence.opensAt.getTime(), until: occurrence.closesAt.getTime(), open: true }
+      : { from: t, until: opens!.getTime(), open: false };
+    knownWindows.set(window, known);
+  }
+  return known.open ? 0 : Math.max(1, known.until - t);
+}
+
+/** What the send path logs with. */
+type SendLog = Pick<Logger, "debug" | "info" | "warn" | "error">;
+
+/**
+ * A child logger made on first use: most sends log nothing, and a pino child (bindings serialised,
+ * redaction set up) is a measurable part of a send's CPU.
+ */
+function lazyChild(logger: Logger, bindings: () => Record<string, unknown>): SendLog {
+  let child: Logger | undefined;
+  const level =
+    (name: keyof SendLog): LogFn =>
+    (...args: unknown[]) => {
+      child ??= logger.child(bindings());
+      (child[name] as (...a: unknown[]) => void)(...args);
+    };
+  return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
+}
+
 function whyNotSendable(row: ClaimedRow): string | undefined {
   if (row.campaignState === "cancelled") return "campaign-cancelled";
   if (row.optedOut && !(row.kind === "reply")) return "opted-out";
@@ -197,7 +268,7 @@ async function handleProviderError(
   row: ClaimedRow,
   sender: SenderRuntime,
   deps: SendDeps,
-  log: Logger,
+  log: SendLog,
 ): Promise<SendOutcome> {
   const { pool, workerId } = deps;
   const c = err.classification;
