@@ -84,6 +84,95 @@ const TABLES = `
     reason text NOT NULL,
     raw jsonb NOT NULL
   ) ON COMMIT DROP;
+  -- The batch's contacts with what the campaign knows of them.
+  CREATE TEMP TABLE staged_contacts (
+    LIKE staged_contact_rows,
+    existing boolean NOT NULL,
+    contact_id bigint NOT NULL
+  ) ON COMMIT DROP;
+`;
+
+/**
+ * One staged batch to contacts, phones and rejected rows, in one round trip (a session-local function:
+ * while Node is busy reading the next batch, every round trip would leave PostgreSQL waiting).
+ *
+ * A contact the campaign has already (from an earlier batch or import) keeps its data (a procedure is
+ * filled in only where it had none), gets the numbers it did not have after its last priority, and
+ * goes back to \`pending\` when it was \`no_whatsapp\` and got a sendable number. New contacts get their
+ * ids here, in list order, so their phones need no lookup. Staged contacts have distinct dedupe keys.
+ */
+const WRITE_BATCH = `
+  CREATE OR REPLACE FUNCTION pg_temp.write_import_batch(
+    p_campaign uuid, p_import bigint,
+    OUT created integer, OUT merged integer, OUT without_sendable integer,
+    OUT phones_created integer, OUT phones_not_sendable integer
+  ) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    added integer;
+    added_not_sendable integer;
+  BEGIN
+    INSERT INTO staged_contacts
+    SELECT r.*, k.id IS NOT NULL, COALESCE(k.id, nextval(pg_get_serial_sequence('contacts', 'id')))
+    FROM staged_contact_rows r
+    -- One index probe per row, whatever the (often stale) statistics of a table that just grew.
+    CROSS JOIN LATERAL (
+      SELECT (SELECT c.id FROM contacts c WHERE c.campaign_uid = p_campaign AND c.dedupe_key = r.dedupe_key) AS id
+    ) k
+    ORDER BY r.source_row;
+
+    SELECT count(*) FILTER (WHERE NOT s.existing), count(*) FILTER (WHERE s.existing),
+           count(*) FILTER (WHERE NOT s.existing AND NOT s.has_sendable)
+    INTO created, merged, without_sendable
+    FROM staged_contacts s;
+
+    INSERT INTO contacts (id, campaign_uid, import_id, source_row, name, birth_date, procedure, fields, dedupe_key, state)
+    SELECT s.contact_id, p_campaign, p_import, s.source_row, s.name, s.birth_date, s.procedure, s.fields, s.dedupe_key,
+           CASE WHEN s.has_sendable THEN 'pending' ELSE 'no_whatsapp' END
+    FROM staged_contacts s WHERE NOT s.existing ORDER BY s.source_row;
+
+    INSERT INTO phones (contact_id, campaign_uid, e164, raw, line_type, sendable, priority)
+    SELECT s.contact_id, p_campaign, p.e164, p.raw, p.line_type, p.sendable, p.priority
+    FROM staged_phone_rows p JOIN staged_contacts s ON s.source_row = p.source_row
+    WHERE NOT s.existing
+    ORDER BY s.contact_id, p.priority;
+    GET DIAGNOSTICS phones_created = ROW_COUNT;
+    SELECT count(*) INTO phones_not_sendable
+    FROM staged_phone_rows p JOIN staged_contacts s ON s.source_row = p.source_row
+    WHERE NOT s.existing AND NOT p.sendable;
+
+    IF merged > 0 THEN
+      UPDATE contacts c SET procedure = s.procedure FROM staged_contacts s
+      WHERE s.existing AND c.id = s.contact_id AND c.procedure IS NULL AND s.procedure IS NOT NULL;
+
+      WITH last AS (
+        SELECT x.contact_id, max(x.priority) AS priority FROM phones x
+        WHERE x.contact_id IN (SELECT s.contact_id FROM staged_contacts s WHERE s.existing)
+        GROUP BY x.contact_id
+      ), inserted AS (
+        INSERT INTO phones (contact_id, campaign_uid, e164, raw, line_type, sendable, priority)
+        SELECT s.contact_id, p_campaign, p.e164, p.raw, p.line_type, p.sendable,
+               COALESCE(last.priority, 0) + row_number() OVER (PARTITION BY s.contact_id ORDER BY p.priority)
+        FROM staged_phone_rows p
+        JOIN staged_contacts s ON s.source_row = p.source_row AND s.existing
+        LEFT JOIN last ON last.contact_id = s.contact_id
+        WHERE NOT EXISTS (SELECT 1 FROM phones x WHERE x.contact_id = s.contact_id AND x.e164 = p.e164)
+        RETURNING phones.sendable
+      )
+      SELECT count(*), count(*) FILTER (WHERE NOT i.sendable) INTO added, added_not_sendable FROM inserted i;
+      phones_created := phones_created + added;
+      phones_not_sendable := phones_not_sendable + added_not_sendable;
+
+      -- A contact with no WhatsApp that just got a new mobile goes back to be checked.
+      UPDATE contacts c SET state = 'pending' FROM staged_contacts s
+      WHERE s.existing AND c.id = s.contact_id AND c.state = 'no_whatsapp'
+        AND EXISTS (SELECT 1 FROM phones x WHERE x.contact_id = c.id AND x.sendable AND x.wa_status = 'unknown');
+    END IF;
+
+    INSERT INTO import_rejections (campaign_uid, import_id, source_row, reason_code, reason, raw)
+    SELECT p_campaign, p_import, r.source_row, r.reason_code, r.reason, r.raw FROM staged_rejected_rows r;
+
+    TRUNCATE staged_contact_rows, staged_phone_rows, staged_rejected_rows, staged_contacts;
+  END $fn$;
 `;
 
 /** Writes an import's rows batch by batch; one per transaction. */
@@ -108,7 +197,7 @@ export class ImportWriter {
   static async create(client: pg.PoolClient | pg.Client, options: WriterOptions): Promise<ImportWriter> {
     // Sorts and hashes of a batch fit in memory; the estimates on fresh temporary tables are rough, and
     // JIT compiling for them would cost more than the statements themselves.
-    await client.query(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; ${TABLES}`);
+    await client.query(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; ${TABLES} ${WRITE_BATCH}`);
     return new ImportWriter(client, options);
   }
 
@@ -140,21 +229,26 @@ export class ImportWriter {
     );
     this.inFlight = (async () => {
       const { client } = this;
-      if (contactLines.length > 0) {
-        await copyInto(client, "staged_contact_rows", contactLines.join(""));
-        await copyInto(client, "staged_phone_rows", phoneLines.join(""));
-        const result = await writeStagedContacts(client, this.options, phoneLines.length);
-        for (const key of Object.keys(result) as (keyof WriteResult)[]) this.written[key] += result[key];
-      }
-      if (rejectionLines.length > 0) {
-        await copyInto(client, "staged_rejected_rows", rejectionLines.join(""));
-        await client.query(
-          `INSERT INTO import_rejections (campaign_uid, import_id, source_row, reason_code, reason, raw)
-           SELECT $1, $2, source_row, reason_code, reason, raw FROM staged_rejected_rows`,
-          [this.options.campaignUid, this.options.importId],
-        );
-      }
-      await client.query("TRUNCATE staged_contact_rows, staged_phone_rows, staged_rejected_rows");
+      if (contactLines.length > 0) await copyInto(client, "staged_contact_rows", contactLines.join(""));
+      if (phoneLines.length > 0) await copyInto(client, "staged_phone_rows", phoneLines.join(""));
+      if (rejectionLines.length > 0) await copyInto(client, "staged_rejected_rows", rejectionLines.join(""));
+      const { rows } = await client.query<{
+        created: number;
+        merged: number;
+        without_sendable: number;
+        phones_created: number;
+        phones_not_sendable: number;
+      }>("SELECT * FROM pg_temp.write_import_batch($1, $2)", [
+        this.options.campaignUid,
+        this.options.importId,
+      ]);
+      const batch = rows[0]!;
+      this.written.created += batch.created;
+      this.written.merged += batch.merged;
+      this.written.createdWithoutSendable += batch.without_sendable;
+      this.written.phonesCreated += batch.phones_created;
+      this.written.phonesExisting += phoneLines.length - batch.phones_created;
+      this.written.phonesNotSendable += batch.phones_not_sendable;
     })();
     // Awaited by the next write or finish; this keeps a failure from counting as unhandled meanwhile.
     this.inFlight.catch(() => undefined);
@@ -188,101 +282,4 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": 
 export function copyField(value: string | null): string {
   if (value === null) return "\\N";
   return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch]!) : value;
-}
-
-/**
- * The staged contacts of one batch (distinct dedupe keys) and their phones to contacts and phones.
- *
- * A contact the campaign has already (from an earlier batch or import) keeps its data (a procedure is
- * filled in only where it had none), gets the numbers it did not have after its last priority, and
- * goes back to `pending` when it was `no_whatsapp` and got a sendable number. New contacts get their
- * ids here, in list order, so their phones need no lookup.
- */
-async function writeStagedContacts(
-  client: pg.PoolClient | pg.Client,
-  values: WriterOptions,
-  stagedPhones: number,
-): Promise<WriteResult> {
-  const { campaignUid, importId } = values;
-  await client.query(
-    `CREATE TEMP TABLE staged_contacts AS
-     SELECT r.*, k.id IS NOT NULL AS existing,
-            COALESCE(k.id, nextval(pg_get_serial_sequence('contacts', 'id'))) AS contact_id
-     FROM staged_contact_rows r
-     -- One index probe per row, whatever the (often stale) statistics of a table that just grew.
-     CROSS JOIN LATERAL (
-       SELECT (SELECT id FROM contacts c WHERE c.campaign_uid = $1 AND c.dedupe_key = r.dedupe_key) AS id
-     ) k
-     ORDER BY r.source_row`,
-    [campaignUid],
-  );
-  const { rows } = await client.query<{ created: number; without_sendable: number; merged: number }>(
-    `SELECT (count(*) FILTER (WHERE NOT existing))::int AS created,
-            (count(*) FILTER (WHERE NOT existing AND NOT has_sendable))::int AS without_sendable,
-            (count(*) FILTER (WHERE existing))::int AS merged
-     FROM staged_contacts`,
-  );
-  const counts = rows[0]!;
-  await client.query(
-    `INSERT INTO contacts (id, campaign_uid, import_id, source_row, name, birth_date, procedure, fields, dedupe_key, state)
-     SELECT contact_id, $1, $2, source_row, name, birth_date, procedure, fields, dedupe_key,
-            CASE WHEN has_sendable THEN 'pending' ELSE 'no_whatsapp' END
-     FROM staged_contacts WHERE NOT existing ORDER BY source_row`,
-    [campaignUid, importId],
-  );
-  const phones = await client.query<{ n: number; not_sendable: number }>(
-    `WITH inserted AS (
-       INSERT INTO phones (contact_id, campaign_uid, e164, raw, line_type, sendable, priority)
-       SELECT c.contact_id, $1, p.e164, p.raw, p.line_type, p.sendable, p.priority
-       FROM staged_phone_rows p JOIN staged_contacts c ON c.source_row = p.source_row
-       WHERE NOT c.existing
-       ORDER BY c.contact_id, p.priority
-       RETURNING sendable
-     )
-     SELECT count(*)::int AS n, (count(*) FILTER (WHERE NOT sendable))::int AS not_sendable FROM inserted`,
-    [campaignUid],
-  );
-  let phonesCreated = phones.rows[0]!.n;
-  let phonesNotSendable = phones.rows[0]!.not_sendable;
-  if (counts.merged > 0) {
-    await client.query(
-      `UPDATE contacts c SET procedure = s.procedure FROM staged_contacts s
-       WHERE s.existing AND c.id = s.contact_id AND c.procedure IS NULL AND s.procedure IS NOT NULL`,
-    );
-    const added = await client.query<{ n: number; not_sendable: number }>(
-      `WITH last AS (
-         SELECT contact_id, max(priority) AS priority FROM phones
-         WHERE contact_id IN (SELECT contact_id FROM staged_contacts WHERE existing)
-         GROUP BY contact_id
-       ), inserted AS (
-         INSERT INTO phones (contact_id, campaign_uid, e164, raw, line_type, sendable, priority)
-         SELECT c.contact_id, $1, p.e164, p.raw, p.line_type, p.sendable,
-                COALESCE(last.priority, 0) + row_number() OVER (PARTITION BY c.contact_id ORDER BY p.priority)
-         FROM staged_phone_rows p
-         JOIN staged_contacts c ON c.source_row = p.source_row AND c.existing
-         LEFT JOIN last ON last.contact_id = c.contact_id
-         WHERE NOT EXISTS (SELECT 1 FROM phones x WHERE x.contact_id = c.contact_id AND x.e164 = p.e164)
-         RETURNING sendable
-       )
-       SELECT count(*)::int AS n, (count(*) FILTER (WHERE NOT sendable))::int AS not_sendable FROM inserted`,
-      [campaignUid],
-    );
-    phonesCreated += added.rows[0]!.n;
-    phonesNotSendable += added.rows[0]!.not_sendable;
-    // A contact with no WhatsApp that just got a new mobile goes back to be checked.
-    await client.query(
-      `UPDATE contacts c SET state = 'pending' FROM staged_contacts s
-       WHERE s.existing AND c.id = s.contact_id AND c.state = 'no_whatsapp'
-         AND EXISTS (SELECT 1 FROM phones p WHERE p.contact_id = c.id AND p.sendable AND p.wa_status = 'unknown')`,
-    );
-  }
-  await client.query("DROP TABLE staged_contacts");
-  return {
-    created: counts.created,
-    merged: counts.merged,
-    createdWithoutSendable: counts.without_sendable,
-    phonesCreated,
-    phonesExisting: stagedPhones - phonesCreated,
-    phonesNotSendable,
-  };
 }
