@@ -1,12 +1,13 @@
 /**
  * The bulk write path of the patient-list import, inside the import's one transaction.
  *
- * Rows are collected in batches (a few thousand rows). A batch is sent with COPY into three temporary
- * tables (contact rows, their phones, rejected rows) and written from there with one statement per
- * table: rows of the same patient merged in SQL, contacts of earlier batches and earlier imports merged
- * into, and the counter triggers (statement level) firing once per table and batch. A batch is written
- * while the next one is read, so reading the list and PostgreSQL's work overlap. The temporary tables
- * are emptied after each batch and dropped at commit or rollback.
+ * Rows are collected in batches (a few thousand rows; rows of one patient within a batch are merged
+ * before, see worker/import/contact-batch.ts). A batch's contacts and phones are sent with COPY into two
+ * temporary tables and written from there with one statement per table, merged into the contacts of
+ * earlier batches and imports; its rejected rows are copied straight into import_rejections. The counter
+ * triggers (statement level) fire once per table and batch. A batch is written while the next one is
+ * read, so reading the list and PostgreSQL's work overlap. The temporary tables are emptied after each
+ * batch and dropped at commit or rollback.
  *
  * COPY's text format: fields separated by tabs, `\N` for null, and backslash, tab, newline and
  * carriage return escaped (see copyField).
@@ -78,12 +79,6 @@ const TABLES = `
     line_type text NOT NULL,
     sendable boolean NOT NULL
   ) ON COMMIT DROP;
-  CREATE TEMP TABLE staged_rejected_rows (
-    source_row integer NOT NULL,
-    reason_code text NOT NULL,
-    reason text NOT NULL,
-    raw jsonb NOT NULL
-  ) ON COMMIT DROP;
   -- The batch's contacts with what the campaign knows of them.
   CREATE TEMP TABLE staged_contacts (
     LIKE staged_contact_rows,
@@ -93,7 +88,7 @@ const TABLES = `
 `;
 
 /**
- * One staged batch to contacts, phones and rejected rows, in one round trip (a session-local function:
+ * One staged batch to contacts and phones, in one round trip (a session-local function:
  * while Node is busy reading the next batch, every round trip would leave PostgreSQL waiting).
  *
  * A contact the campaign has already (from an earlier batch or import) keeps its data (a procedure is
@@ -168,10 +163,7 @@ const WRITE_BATCH = `
         AND EXISTS (SELECT 1 FROM phones x WHERE x.contact_id = c.id AND x.sendable AND x.wa_status = 'unknown');
     END IF;
 
-    INSERT INTO import_rejections (campaign_uid, import_id, source_row, reason_code, reason, raw)
-    SELECT p_campaign, p_import, r.source_row, r.reason_code, r.reason, r.raw FROM staged_rejected_rows r;
-
-    TRUNCATE staged_contact_rows, staged_phone_rows, staged_rejected_rows, staged_contacts;
+    TRUNCATE staged_contact_rows, staged_phone_rows, staged_contacts;
   END $fn$;
 `;
 
@@ -223,15 +215,24 @@ export class ImportWriter {
         `${contact.sourceRow}\t${copyField(contact.dedupeKey)}\t${copyField(contact.name)}\t${copyField(contact.birthDate)}\t${copyField(contact.procedure)}\t${copyField(JSON.stringify(contact.fields))}\t${hasSendable ? "t" : "f"}\n`,
       );
     }
+    // Rejected rows need no merging: they go straight into their table.
+    const batchIds = `${this.options.campaignUid}\t${this.options.importId}`;
     const rejectionLines = rejections.map(
       (r) =>
-        `${r.sourceRow}\t${copyField(r.reasonCode)}\t${copyField(r.reason)}\t${copyField(JSON.stringify(r.raw))}\n`,
+        `${batchIds}\t${r.sourceRow}\t${copyField(r.reasonCode)}\t${copyField(r.reason)}\t${copyField(JSON.stringify(r.raw))}\n`,
     );
     this.inFlight = (async () => {
       const { client } = this;
       if (contactLines.length > 0) await copyInto(client, "staged_contact_rows", contactLines.join(""));
       if (phoneLines.length > 0) await copyInto(client, "staged_phone_rows", phoneLines.join(""));
-      if (rejectionLines.length > 0) await copyInto(client, "staged_rejected_rows", rejectionLines.join(""));
+      if (rejectionLines.length > 0) {
+        await copyInto(
+          client,
+          "import_rejections (campaign_uid, import_id, source_row, reason_code, reason, raw)",
+          rejectionLines.join(""),
+        );
+      }
+      if (contactLines.length === 0) return;
       const { rows } = await client.query<{
         created: number;
         merged: number;
