@@ -48,14 +48,14 @@ export interface ImportPatientListOptions {
   logger?: Logger;
   /** Clock: import timestamps and "today" for birth dates. Default the system clock. */
   now?: () => Date;
-  /** Rows per write batch (memory held is about two batches); default 5000. */
+  /** Rows per write batch (memory held is about two batches); default 2000. */
   batchSize?: number;
 }
 
 export async function importPatientList(options: ImportPatientListOptions): Promise<ImportReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 2000;
   const list = await openPatientList(options.source, {
     format: options.format ?? "auto",
     columnMapping: options.columnMapping,
