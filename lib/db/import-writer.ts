@@ -216,7 +216,7 @@ export class ImportWriter {
       );
     }
     // Rejected rows need no merging: they go straight into their table.
-    const batchIds = `${this.options.campaignUid}\t${this.options.importId}`;
+    const batchIds = `${copyField(this.options.campaignUid)}\t${this.options.importId}`;
     const rejectionLines = rejections.map(
       (r) =>
         `${batchIds}\t${r.sourceRow}\t${copyField(r.reasonCode)}\t${copyField(r.reason)}\t${copyField(JSON.stringify(r.raw))}\n`,
