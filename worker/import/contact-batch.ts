@@ -1,9 +1,9 @@
 /**
  * Patients of one write batch, with rows of the same patient merged (same dedupe key: phones added in
  * order, the first row's name, procedure and fields kept; a later row fills a missing procedure). Rows
- * of the same patient in different batches are merged by the database (see lib/db/import-store.ts).
+ * of the same patient in different batches are merged by the database (see lib/db/import-writer.ts).
  */
-import type { ContactInput } from "../../lib/db/import-store.js";
+import type { ContactInput } from "../../lib/db/import-writer.js";
 import type { PatientRow } from "./patient-row.js";
 
 export class ContactBatch {

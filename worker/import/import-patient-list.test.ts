@@ -123,6 +123,71 @@ describe("importPatientList", () => {
     expect(counts).toMatchObject({ contacts: 5, phones: 6, notSendable: 2, rejectedRows: 2, noWhatsapp: 1 });
   });
 
+  it("merges the rows of one patient the same way when they fall into different write batches", async () => {
+    const together = await newCampaign();
+    const apart = await newCampaign();
+    const reportTogether = await importCsv(together, LIST, 1000);
+    // One row per batch: every merge goes through the rows an earlier batch wrote, while later batches
+    // are still being read.
+    const reportApart = await importCsv(apart, LIST, 1);
+    const strip = (rows: Awaited<ReturnType<typeof contactsOf>>) => rows.map(({ id: _id, ...rest }) => rest);
+    expect(strip(await contactsOf(apart))).toEqual(strip(await contactsOf(together)));
+    expect(reportApart.contacts).toEqual(reportTogether.contacts);
+    expect(reportApart.phones).toEqual(reportTogether.phones);
+    expect(reportApart.rejectedByReason).toEqual(reportTogether.rejectedByReason);
+    expect(await readCampaignCounts(pool, apart)).toMatchObject({ contacts: 5, phones: 6, rejectedRows: 2 });
+  });
+
+  it("stores tabs, line breaks, backslashes and quotes in cells exactly as written", async () => {
+    const uid = await newCampaign();
+    const name = 'Ana "Tab\tBar\\" Lima';
+    const csv = [
+      "Nome;Telefone;Setor;Obs",
+      `"${name.replace(/"/g, '""')}";(85) 98765-4321;"Ala\tB\\C";"linha 1\nlinha 2\r\nfim \\N"`,
+      `"Sem\tNome\\N";(20) 98765-4321;;`,
+    ].join("\n");
+    await importCsv(uid, csv, 1);
+    const { rows } = await pool.query<{ name: string; fields: Record<string, string> }>(
+      "SELECT name, fields FROM contacts WHERE campaign_uid = $1",
+      [uid],
+    );
+    // Names have their whitespace runs collapsed (cleanName); field cells are kept as written, trimmed.
+    expect(rows).toEqual([
+      {
+        name: 'Ana "Tab Bar\\" Lima',
+        fields: {
+          nome: name,
+          setor: "Ala\tB\\C",
+          obs: "linha 1\nlinha 2\r\nfim \\N",
+        },
+      },
+    ]);
+    const rejected = await pool.query<{ raw: Record<string, string> }>(
+      "SELECT raw FROM import_rejections WHERE campaign_uid = $1",
+      [uid],
+    );
+    expect(rejected.rows.map((r) => r.raw.Nome)).toEqual(["Sem\tNome\\N"]);
+  });
+
+  it("writes nothing when the list turns out to be unreadable after batches were written", async () => {
+    const uid = await newCampaign();
+    const rows = Array.from(
+      { length: 50 },
+      (_, i) => `Paciente ${i};(85) 9${String(i).padStart(4, "0")}-4321`,
+    );
+    const unclosed = `"Sem fim;${"x".repeat(4 * 1024 * 1024 + 10)}`;
+    const csv = ["Nome;Telefone", ...rows, unclosed].join("\n");
+    const err = await importCsv(uid, csv, 5).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "IMPORT_RECORD_TOO_LARGE" });
+    const { rows: found } = await pool.query(
+      `SELECT (SELECT count(*)::int FROM imports WHERE campaign_uid = $1) AS imports,
+              (SELECT count(*)::int FROM contacts WHERE campaign_uid = $1) AS contacts`,
+      [uid],
+    );
+    expect(found[0]).toEqual({ imports: 0, contacts: 0 });
+    expect((await readCampaignCounts(pool, uid)).contacts).toBe(0);
+  });
+
   it("is a no-op for a file already imported into the campaign, from a buffer or a stream", async () => {
     const uid = await newCampaign();
     const first = await importCsv(uid, LIST);

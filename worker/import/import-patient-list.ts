@@ -1,7 +1,8 @@
 /**
- * Imports a patient list into a campaign: reads it row by row (parse-patient-rows.ts), merges
- * duplicates, and writes contacts, phones and rejected rows in batches inside one transaction, so an
- * import is all or nothing and a crash leaves no half list.
+ * Imports a patient list into a campaign: reads it row by row (parse-patient-rows.ts), streams the rows
+ * into temporary tables with COPY while reading, then merges duplicates and writes contacts, phones and
+ * rejected rows with one statement per table (lib/db/import-writer.ts), all inside one transaction, so
+ * an import is all or nothing and a crash leaves no half list.
  *
  * Idempotent: imports into one campaign run one at a time, and a file whose SHA-256 was already
  * imported into the campaign writes nothing (the earlier report comes back with `alreadyImported`).
@@ -19,11 +20,8 @@ import {
   finishImport,
   insertImport,
   lockCampaignForImport,
-  writeContacts,
-  writeRejections,
-  type ContactBatchResult,
-  type RejectionInput,
 } from "../../lib/db/import-store.js";
+import { ImportWriter, type RejectionInput } from "../../lib/db/import-writer.js";
 import { withTransaction } from "../../lib/db/pool.js";
 import { ContactBatch } from "./contact-batch.js";
 import type { ColumnMappingInput } from "./columns.js";
@@ -50,14 +48,14 @@ export interface ImportPatientListOptions {
   logger?: Logger;
   /** Clock: import timestamps and "today" for birth dates. Default the system clock. */
   now?: () => Date;
-  /** Contacts written per statement; default 1000. */
+  /** Rows per write batch (memory held is about two batches); default 2000. */
   batchSize?: number;
 }
 
 export async function importPatientList(options: ImportPatientListOptions): Promise<ImportReport> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? 2000;
   const list = await openPatientList(options.source, {
     format: options.format ?? "auto",
     columnMapping: options.columnMapping,
@@ -86,40 +84,39 @@ export async function importPatientList(options: ImportPatientListOptions): Prom
     });
 
     const tally = new RowTally();
-    const written: ContactBatchResult = {
-      created: 0,
-      merged: 0,
-      createdWithoutSendable: 0,
-      phonesCreated: 0,
-      phonesExisting: 0,
-      phonesNotSendable: 0,
-    };
+    const writer = await ImportWriter.create(client, { campaignUid, importId });
     let batch = new ContactBatch();
     let rejections: RejectionInput[] = [];
     let mergedInBatches = 0;
     let duplicatePhonesInBatches = 0;
     const flush = async () => {
-      const result = await writeContacts(client, { campaignUid, importId, contacts: batch.contacts() });
-      for (const key of Object.keys(written) as (keyof ContactBatchResult)[]) written[key] += result[key];
       mergedInBatches += batch.mergedRows;
       duplicatePhonesInBatches += batch.duplicatePhones;
-      await writeRejections(client, { campaignUid, importId, rejections });
+      await writer.write(batch.contacts(), rejections);
       batch = new ContactBatch();
       rejections = [];
     };
-    for await (const row of list.outcomes()) {
-      tally.add(row);
-      if (row.kind === "patient") batch.add(row.row);
-      else if (row.kind === "rejected") rejections.push(row.rejection);
-      if (batch.size + rejections.length >= batchSize) await flush();
+    try {
+      for await (const row of list.outcomes()) {
+        tally.add(row);
+        if (row.kind === "patient") batch.add(row.row);
+        else if (row.kind === "rejected") rejections.push(row.rejection);
+        if (batch.size + rejections.length >= batchSize) await flush();
+      }
+      await flush();
+      await writer.finish();
+    } catch (err) {
+      await writer.settle();
+      throw err;
     }
-    await flush();
 
     const checksum = await list.source.checksum();
     if (!list.source.checksumNow) {
       const earlier = await findImportByChecksum(client, campaignUid, checksum);
       if (earlier) throw new AlreadyImported(earlier.report);
     }
+    const { written } = writer;
+
     const report: ImportReport = {
       importId,
       campaignUid,
