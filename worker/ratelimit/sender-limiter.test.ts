@@ -99,18 +99,18 @@ describe("SenderLimiter", () => {
     expect(await limiter.take("s", limit, 4)).toBe(200);
   });
 
-  it("keeps the slot of a holder up to half an interval late, and gives a later one a new slot", async () => {
+  it("keeps the slot of a holder up to a quarter of an interval late, and gives a later one a new slot", async () => {
     const { clock, limiter } = limiterAt(11_000_000);
     const limit = { perSecond: 4 };
     expect(await limiter.take("s", limit, 1)).toBe(0);
     expect(await limiter.take("s", limit, 2)).toBe(250);
     expect(await limiter.take("s", limit, 3)).toBe(500);
-    // 120 ms late (under half of 250): still its slot.
-    clock.now = 11_000_000 + 250 + 120;
+    // 60 ms late (under a quarter of 250): still its slot.
+    clock.now = 11_000_000 + 250 + 60;
     expect(await limiter.take("s", limit, 2)).toBe(0);
-    // 130 ms late: going now would put it 120 ms before the next slot's holder; it gets a new slot.
-    clock.now = 11_000_000 + 500 + 130;
-    expect(await limiter.take("s", limit, 3)).toBe(120); // the next free slot, 750 ms
+    // 70 ms late: it gets a new slot (the next free one, 750 ms), not one 180 ms before the next holder's.
+    clock.now = 11_000_000 + 500 + 70;
+    expect(await limiter.take("s", limit, 3)).toBe(180);
   });
 
   it("at high rates, tolerates 20 ms of lateness (the path's own jitter), not more", async () => {

@@ -15,7 +15,7 @@
  * not waited for in process: the caller moves its job back to delayed until shortly before it, keeping its
  * slot under a ticket (the outbox id), so one slow sender never blocks the others and waiting jobs do not
  * all come back at the same moment (at 10 messages/s with 600 queued, without tickets each row was claimed
- * about 20 times). A holder back after its slot (by more than half an interval, or 20 ms) has missed it and takes a
+ * about 20 times). A holder back after its slot (by more than a quarter of an interval, or 20 ms) has missed it and takes a
  * new one: going late would put it next to the holders of the following slots. A missed slot is left
  * unused, never made up for. A cool-down voids every slot handed out before it (an epoch in the schedule)
  * and restarts the schedule at its end, so the holders do not all go together when it is over.
@@ -41,7 +41,7 @@ export interface Turn {
   deferMs: number;
   /**
    * Waits in process until the slot. Resolves 0 to send now, or, when the slot was missed (the caller
-   * came more than half an interval after it, e.g. a typing call that ran long), the ms to defer after
+   * came more than a quarter of an interval after it, e.g. a typing call that ran long), the ms to defer after
    * taking a new slot (0 again if that one is near: then it has waited for it too).
    */
   arrive(): Promise<number>;
@@ -171,11 +171,13 @@ export interface ReserveOptions {
 /** Extra room given to a lead, so that a typing call a few ms long does not miss its slot. */
 const LEAD_MARGIN_MS = 50;
 /**
- * A holder later than this after its slot has missed it: half an interval, but at least 20 ms (at high
- * rates the few ms between taking a slot and the provider call are the path's own jitter, and a new slot
- * for each of them would only cost a Redis call), and at most 250 ms.
+ * A holder later than this after its slot has missed it: a quarter of an interval (so the path's jitter
+ * after the slot, the HTTP call and the provider's own, has the other three quarters before two arrivals
+ * come closer than one interval), but at least 20 ms (at high rates the few ms between taking a slot and
+ * the provider call are the path's own jitter, and a new slot for each would only cost a Redis call), and
+ * at most 250 ms.
  */
-const lateToleranceMs = (intervalMs: number) => Math.min(250, Math.max(20, intervalMs / 2));
+const lateToleranceMs = (intervalMs: number) => Math.min(250, Math.max(20, intervalMs / 4));
 
 function checkedRate(limit: RateLimit): number {
   if (!(limit.perSecond > 0)) {
@@ -220,12 +222,15 @@ export class SenderLimiter {
   ): Promise<Turn> {
     const leadMs = options.leadMs && options.leadMs > 0 ? options.leadMs + LEAD_MARGIN_MS : 0;
     const intervalMs = 1000 / checkedRate(limit);
+    // "In ms" counts from when the script ran, which is closer to when the call left than to when its answer
+    // was read (a busy event loop reads answers late; counting from then would send late, unnoticed).
+    const asked = this.monotonic();
     const [code, ms] = await this.evalSlot(sender, limit, ticket, leadMs, this.horizonMs);
     if (code === 2) return { deferMs: Math.max(1, ms), arrive: async () => 0 };
     if (code === 1) {
       return { deferMs: Math.max(1, ms - leadMs - this.returnEarlyMs), arrive: async () => 0 };
     }
-    const dueAt = this.monotonic() + ms;
+    const dueAt = asked + ms;
     return {
       deferMs: 0,
       arrive: async () => {
