@@ -8,6 +8,7 @@
  *   npx tsx bench/worker-throughput.ts [--messages 20000] [--slow-messages 4000] [--workers 1,2,4]
  *     [--latencies 0,200] [--concurrency 20] [--rate-limit-per-minute 600] [--reuse-build] [--env FILE]
  *     [--only-throughput]   (skip the memory and rate-limit runs and the result file, for quick checks)
+ *     [--only-rate-limit] [--rate-limit-messages 600]   (only the rate-limit run, printed, no result file)
  *
  * Everything runs on this machine: the harness's kube-apiserver (the workers read the credentials Secret
  * through it), Redis and PostgreSQL, the sandbox in its own process, the workers in theirs. Writes
@@ -98,6 +99,10 @@ async function main(): Promise<void> {
 
   const results: ScenarioResult[] = [];
   try {
+    if (args.has("only-rate-limit")) {
+      console.log(rateReport(await rateScenario(env, sandbox, control)).join("\n"));
+      return;
+    }
     for (const latencyMs of LATENCIES) {
       for (const workers of WORKERS) {
         results.push(
@@ -135,16 +140,7 @@ async function main(): Promise<void> {
       return;
     }
     const memory = await redisMemoryPerJob(env);
-    const rate = await runScenario(env, sandbox, control, {
-      label: `rate limit ${RATE_PER_MINUTE}/min, burst 1`,
-      workers: 2,
-      latencyMs: 0,
-      messages: RATE_PER_MINUTE, // one minute of sending
-      concurrency: CONCURRENCY,
-      senders: 1,
-      messagesPerMinute: RATE_PER_MINUTE,
-      burst: 1,
-    });
+    const rate = await rateScenario(env, sandbox, control);
     const path = writeResult("worker-throughput", report(results, memory, rate));
     console.log(`Wrote ${path}`);
   } finally {
@@ -406,6 +402,24 @@ function report(
   return lines;
 }
 
+/** One sender at `RATE_PER_MINUTE`, burst 1: a minute of sending by two workers. */
+function rateScenario(
+  env: BenchEnvironment,
+  sandbox: { process: CliProcess; url: string },
+  control: SandboxClient,
+): Promise<ScenarioResult> {
+  return runScenario(env, sandbox, control, {
+    label: `rate limit ${RATE_PER_MINUTE}/min, burst 1`,
+    workers: 2,
+    latencyMs: 0,
+    messages: Number(args.get("rate-limit-messages") ?? RATE_PER_MINUTE), // default: one minute of sending
+    concurrency: CONCURRENCY,
+    senders: 1,
+    messagesPerMinute: RATE_PER_MINUTE,
+    burst: 1,
+  });
+}
+
 function rateReport(r: ScenarioResult): string[] {
   const limitPerSecond = r.messagesPerMinute / 60;
   const at = r.receivedAt;
@@ -428,7 +442,7 @@ function rateReport(r: ScenarioResult): string[] {
     "arrival times from the sandbox's record of what it received.",
     "",
     `- Achieved: ${round(achieved, 2)} msgs/s = ${round((100 * achieved) / limitPerSecond, 1)}% of the limit (target ≥ 95%).`,
-    `- Most arrivals in any sliding 1-second window: ${maxWindow} (limit ${round(limitPerSecond, 0)}).`,
+    `- Most arrivals in any sliding 1-second window: ${maxWindow} (allowed: ${round(limitPerSecond, 1)} × 1 s + burst 1 = ${Math.floor(limitPerSecond) + 1}).`,
     `- Gap between consecutive arrivals: min ${round(gaps[0] ?? NaN, 0)} ms, p1 ${round(quantile(gaps, 0.01), 0)} ms, p50 ${round(quantile(gaps, 0.5), 0)} ms, p99 ${round(quantile(gaps, 0.99), 0)} ms, max ${round(gaps.at(-1) ?? NaN, 0)} ms.`,
     `- Received ${r.received}, duplicates ${r.duplicates}; send jobs run per message ${round(r.runsPerMessage, 2)}, by outcome ${JSON.stringify(r.sendRuns)} (a "deferred" run found the sender's budget spent and moved to delayed until its turn).`,
     `- CPU while sending at ${round(limitPerSecond, 0)}/s: workers ${round(r.cpu.workers)} s, Redis ${round(r.cpu.redis)} s, PostgreSQL ${round(r.cpu.postgres)} s over ${round(r.spanSeconds)} s.`,

@@ -49,8 +49,9 @@ export class JobProducer {
     return queue;
   }
 
+  /** Adds one job with its deterministic id (one script call, no MULTI as `addBulk` needs). */
   async add<Q extends QueueName>(name: Q, job: JobSpec<Q>): Promise<void> {
-    await this.addBulk(name, [job]);
+    await this.queue(name).add(name, jobSchemas[name].parse(job.data), jobOptions(job));
   }
 
   /** Adds jobs with their deterministic ids: a job whose id exists already is left as it is. */
@@ -58,13 +59,9 @@ export class JobProducer {
     if (jobs.length === 0) return;
     const queue = this.queue(name);
     for (let i = 0; i < jobs.length; i += 500) {
-      const chunk = jobs.slice(i, i + 500).map((j) => {
-        const opts: JobsOptions = {
-          jobId: j.jobId,
-          ...(j.delayMs && j.delayMs > 0 ? { delay: j.delayMs } : {}),
-        };
-        return { name, data: jobSchemas[name].parse(j.data), opts };
-      });
+      const chunk = jobs
+        .slice(i, i + 500)
+        .map((j) => ({ name, data: jobSchemas[name].parse(j.data), opts: jobOptions(j) }));
       await queue.addBulk(chunk);
     }
   }
@@ -77,4 +74,8 @@ export class JobProducer {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.connection.disconnect();
   }
+}
+
+function jobOptions(job: JobSpec<QueueName>): JobsOptions {
+  return { jobId: job.jobId, ...(job.delayMs && job.delayMs > 0 ? { delay: job.delayMs } : {}) };
 }

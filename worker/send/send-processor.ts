@@ -144,11 +144,14 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
     return defer(deps, row, windowWait, "outside the send window");
   }
 
-  const wait = Math.max(
-    // The row's id is its ticket: told to wait, it keeps its turn for when it comes back.
-    await deps.limiter.take(sender.senderKey, sender.rateLimit, row.outboxId),
-    await deps.limiter.spaceRecipient(sender.senderKey, row.phoneId, sender.recipientGapMs),
-  );
+  // The row's id is its ticket: told to wait, it keeps its slot for when it comes back.
+  const typingMs = row.kind !== "reply" ? sender.typingWarmupMs : 0;
+  const turn = await deps.limiter.reserve(sender.senderKey, sender.rateLimit, row.outboxId, {
+    leadMs: typingMs,
+  });
+  // The recipient's gap starts only for a send that goes now (a deferred one would block its own return).
+  const wait =
+    turn.deferMs || (await deps.limiter.spaceRecipient(sender.senderKey, row.phoneId, sender.recipientGapMs));
   if (wait > 0) return defer(deps, row, wait, "rate limit");
 
   const to: Recipient = { e164: row.e164, ...(row.waAddress ? { address: row.waAddress } : {}) };
@@ -158,6 +161,9 @@ export async function processSend(outboxId: number, deps: SendDeps): Promise<Sen
     });
   }
 
+  // The provider receives it at its slot, not earlier (and not much later: a missed slot waits for a new one).
+  const missed = await turn.arrive();
+  if (missed > 0) return defer(deps, row, missed, "rate limit");
   const started = performance.now();
   try {
     const ok =

@@ -1,6 +1,12 @@
 /**
  * Storing webhook events durably before anything else happens to them, idempotently on the provider's
  * message id: an event delivered twice is stored once. The stored row's id is what the queues carry.
+ *
+ * The statements are named (prepared once per connection, then only bound and executed): the receiver
+ * runs them thousands of times a second, and parsing and planning them each time was a visible part of
+ * PostgreSQL's cost per request (bench/results/webhook-receiver.md). Each statement is idempotent on its
+ * own, so a body's events need no transaction around them: a failure answers 5xx, the provider delivers
+ * again, and what was stored already is absorbed by the unique keys.
  */
 import type { Queryable } from "../../lib/db/pool.js";
 import type { InboundEvent } from "../providers/types.js";
@@ -28,12 +34,13 @@ const DELIVERY_STATUS: Record<string, "sent" | "delivered" | "read" | "failed"> 
 export async function storeEvent(db: Queryable, route: RouteKey, event: InboundEvent): Promise<StoredEvent> {
   switch (event.type) {
     case "message": {
-      const inserted = await db.query<{ id: number }>(
-        `INSERT INTO inbound_messages
+      const inserted = await db.query<{ id: number }>({
+        name: "webhook_store_inbound",
+        text: `INSERT INTO inbound_messages
            (provider, instance, namespace, provider_message_id, from_address, from_e164, from_lid, text, received_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (provider, instance, provider_message_id) DO NOTHING RETURNING id`,
-        [
+        values: [
           route.provider,
           event.channel || route.channel,
           route.namespace,
@@ -44,7 +51,7 @@ export async function storeEvent(db: Queryable, route: RouteKey, event: InboundE
           event.text,
           event.at,
         ],
-      );
+      });
       if (inserted.rows[0]) {
         return {
           queue: "inbound",
@@ -71,10 +78,11 @@ export async function storeEvent(db: Queryable, route: RouteKey, event: InboundE
       const status = DELIVERY_STATUS[event.status];
       if (!status) return { queue: "none" };
       if (event.correlationId) {
-        await db.query(
-          `INSERT INTO outbound_echoes (provider, channel, provider_message_id, to_address, correlation_id, at)
+        await db.query({
+          name: "webhook_store_status_echo",
+          text: `INSERT INTO outbound_echoes (provider, channel, provider_message_id, to_address, correlation_id, at)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (provider, provider_message_id) DO NOTHING`,
-          [
+          values: [
             route.provider,
             event.channel || route.channel,
             event.providerMessageId,
@@ -82,14 +90,15 @@ export async function storeEvent(db: Queryable, route: RouteKey, event: InboundE
             event.correlationId,
             event.at,
           ],
-        );
+        });
       }
-      const inserted = await db.query<{ id: number }>(
-        `INSERT INTO delivery_events (provider, provider_message_id, status, occurred_at, error_code)
+      const inserted = await db.query<{ id: number }>({
+        name: "webhook_store_status",
+        text: `INSERT INTO delivery_events (provider, provider_message_id, status, occurred_at, error_code)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (provider, provider_message_id, status) DO NOTHING RETURNING id`,
-        [route.provider, event.providerMessageId, status, event.at, event.error?.code ?? null],
-      );
+        values: [route.provider, event.providerMessageId, status, event.at, event.error?.code ?? null],
+      });
       const id = inserted.rows[0]?.id;
       return id === undefined
         ? { queue: "none" }

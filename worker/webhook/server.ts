@@ -127,11 +127,16 @@ export function buildWebhookServer(options: WebhookServerOptions): FastifyInstan
       }
       throw err;
     }
-    const stored: StoredEvent[] = await withTransaction(options.pool, async (client) => {
-      const out: StoredEvent[] = [];
-      for (const event of events) out.push(await storeEvent(client, route, event));
-      return out;
-    });
+    // One event (nearly every Evolution body): its statement on its own, autocommitted, no BEGIN/COMMIT
+    // round trips. Several (Meta batches statuses): one transaction, one commit for them all.
+    const stored: StoredEvent[] =
+      events.length === 1
+        ? [await storeEvent(options.pool, route, events[0]!)]
+        : await withTransaction(options.pool, async (client) => {
+            const out: StoredEvent[] = [];
+            for (const event of events) out.push(await storeEvent(client, route, event));
+            return out;
+          });
     for (const event of events) accepted.inc({ provider: route.provider, type: event.type });
     await enqueueStored(options.producer, route, stored);
     finish(200);
@@ -164,18 +169,17 @@ async function enqueueStored(
     (s): s is Extract<StoredEvent, { queue: "inbound" }> => s.queue === "inbound" && s.pending,
   );
   const status = stored.filter((s): s is Extract<StoredEvent, { queue: "status" }> => s.queue === "status");
-  await producer.addBulk(
-    "inbound",
-    inbound.map((s) => ({
-      jobId: jobIds.inbound(route.provider, s.providerMessageId),
-      data: { inboundId: s.id },
-    })),
-  );
-  await producer.addBulk(
-    "status",
-    status.map((s) => ({
-      jobId: jobIds.status(route.provider, s.providerMessageId, s.status),
-      data: { deliveryEventId: s.id },
-    })),
-  );
+  const inboundJobs = inbound.map((s) => ({
+    jobId: jobIds.inbound(route.provider, s.providerMessageId),
+    data: { inboundId: s.id },
+  }));
+  const statusJobs = status.map((s) => ({
+    jobId: jobIds.status(route.provider, s.providerMessageId, s.status),
+    data: { deliveryEventId: s.id },
+  }));
+  // One job (the usual body): a plain add, cheaper than a bulk add of one.
+  if (inboundJobs.length === 1) await producer.add("inbound", inboundJobs[0]!);
+  else await producer.addBulk("inbound", inboundJobs);
+  if (statusJobs.length === 1) await producer.add("status", statusJobs[0]!);
+  else await producer.addBulk("status", statusJobs);
 }
