@@ -1,7 +1,8 @@
 /**
  * CSV bytes to rows, streaming: decoded (see decode.ts), delimiter found from the header line (`,`,
  * `;` or tab: Excel in Brazil writes `;`), parsed by csv-parse with the leniency real exports need
- * (stray quotes, short or long rows). Binary content is refused before parsing.
+ * (stray quotes, short or long rows). Binary content is refused before parsing; a stray NUL character
+ * after the sampled head is dropped.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -46,7 +47,9 @@ export async function* csvRows(
     for (;;) {
       const next = await iterator.next();
       if (next.done) return;
-      yield next.value;
+      // A NUL past the sample (a broken export) carries nothing a person wrote, and PostgreSQL refuses it in
+      // text: its error would quote the cell, patient data, and stop the whole import for one character.
+      yield next.value.includes("\0") ? next.value.replaceAll("\0", "") : next.value;
     }
   }
 

@@ -169,6 +169,25 @@ describe("importPatientList", () => {
     expect(rejected.rows.map((r) => r.raw.Nome)).toEqual(["Sem\tNome\\N"]);
   });
 
+  it("drops a stray NUL character found past the binary check's sample instead of failing the import", async () => {
+    const uid = await newCampaign();
+    const filler = Array.from({ length: 3_000 }, (_, i) => `Paciente ${i};(85) 9${String(8000_0000 + i)};;`);
+    const csv = ["Nome;Telefone;Setor;Obs", ...filler, "Maria\0 Nul;(85) 98765-4321;Ala\0B;"].join("\n");
+    expect(csv.indexOf("\0")).toBeGreaterThan(64 * 1024);
+    // Streamed in 16 KiB chunks, as a file is read: the binary check samples the first 64 KiB.
+    const bytes = Buffer.from(csv);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 16_384) }, (_, i) =>
+      bytes.subarray(i * 16_384, (i + 1) * 16_384),
+    );
+    const report = await importCsv(uid, Readable.from(chunks));
+    expect(report.contacts.created).toBe(3_001);
+    const { rows } = await pool.query<{ name: string; fields: Record<string, string> }>(
+      "SELECT name, fields FROM contacts WHERE campaign_uid = $1 AND source_row = 3002",
+      [uid],
+    );
+    expect(rows).toEqual([{ name: "Maria Nul", fields: expect.objectContaining({ setor: "AlaB" }) }]);
+  });
+
   it("writes nothing when the list turns out to be unreadable after batches were written", async () => {
     const uid = await newCampaign();
     const rows = Array.from(
