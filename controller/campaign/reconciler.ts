@@ -22,6 +22,7 @@ import {
 import type { Logger } from "../../lib/logger.js";
 import { readCampaignCounts, readDailySends } from "../../lib/db/campaign-counts.js";
 import { pickWording, renderTemplate } from "../../lib/messages/render.js";
+import { ObjectKeysCache } from "../../lib/kube/object-keys-cache.js";
 import type { JobProducer } from "../../lib/queue/producer.js";
 import {
   Controller,
@@ -43,6 +44,7 @@ import {
   planSlots,
   type PacingSpec,
 } from "../pacing/slots.js";
+import { CampaignJobEvents } from "./job-events.js";
 import { CampaignQueues } from "./queue-ops.js";
 import { checkPlaceholders, checkReferences, checkSpec, type Finding } from "./rules.js";
 import { computeStatus } from "./status.js";
@@ -73,6 +75,18 @@ export interface CampaignControllerOptions {
    */
   timeScale?: number;
   workers?: number;
+  /**
+   * How long the keys of a referenced Secret or ConfigMap (audience, credentials) are trusted before they
+   * are read again; default 30,000 ms. A missing object is read again on every reconcile.
+   */
+  referenceCacheTtlMs?: number;
+  /**
+   * Where the workers' job events come from (the producer's Redis and prefix): a campaign is reconciled as
+   * soon as one of its import or validation jobs finishes. Without it, such a campaign is only polled.
+   */
+  jobEvents?: { redisUrl: string; prefix: string };
+  /** How often a campaign waiting on a worker (Importing, Validating) is reconciled; default 30,000 ms. */
+  waitingOnWorkerRequeueMs?: number;
 }
 
 /** A Campaign as the API server sends it (plain JSON; the spec is parsed per reconcile). */
@@ -81,6 +95,8 @@ export type CampaignObject = KubernetesObject & { spec?: unknown; status?: Campa
 export interface CampaignController {
   controller: Controller;
   informer: Informer<CampaignObject>;
+  /** Stops listening to job events (the controller and informer are stopped by their owner). */
+  close(): Promise<void>;
 }
 
 export function createCampaignController(options: CampaignControllerOptions): CampaignController {
@@ -102,15 +118,34 @@ export function createCampaignController(options: CampaignControllerOptions): Ca
     logger: options.logger,
     registry: options.registry,
   }).watch(informer);
-  return { controller, informer };
+  const keyByUid = new Map<string, string>();
+  const remember = (obj: CampaignObject) => {
+    if (obj.metadata?.uid) keyByUid.set(obj.metadata.uid, `${obj.metadata.namespace}/${obj.metadata.name}`);
+  };
+  informer.on("add", remember);
+  informer.on("update", remember);
+  informer.on("delete", (obj) => keyByUid.delete(obj.metadata?.uid ?? ""));
+  const jobEvents = options.jobEvents
+    ? new CampaignJobEvents({
+        ...options.jobEvents,
+        logger: options.logger,
+        onFinished: (uid) => {
+          const key = keyByUid.get(uid);
+          if (key) controller.enqueue(key);
+        },
+      })
+    : undefined;
+  return { controller, informer, close: async () => jobEvents?.close() };
 }
 
 class CampaignReconciler {
   private readonly queues: CampaignQueues;
+  private readonly objectKeys: ObjectKeysCache;
   private readonly events: EventRecorder;
   private readonly lastStatusWrite = new Map<string, number>();
   private readonly sliceSize: number;
   private readonly statusIntervalMs: number;
+  private readonly waitingOnWorkerRequeueMs: number;
 
   constructor(
     private readonly options: CampaignControllerOptions,
@@ -118,6 +153,10 @@ class CampaignReconciler {
     private readonly clock: Clock,
   ) {
     this.queues = new CampaignQueues(options.producer);
+    this.objectKeys = new ObjectKeysCache({
+      kubeConfig: options.kubeConfig,
+      ttlMs: options.referenceCacheTtlMs ?? 30_000,
+    });
     this.events = new EventRecorder({
       kubeConfig: options.kubeConfig,
       reportingController: "buscaativa.io/controller",
@@ -126,6 +165,7 @@ class CampaignReconciler {
     });
     this.sliceSize = options.sliceSize ?? 20;
     this.statusIntervalMs = options.statusIntervalMs ?? 5_000;
+    this.waitingOnWorkerRequeueMs = options.waitingOnWorkerRequeueMs ?? 30_000;
   }
 
   async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
@@ -178,8 +218,12 @@ class CampaignReconciler {
     });
     const findings: Finding[] = [...checkSpec(spec)];
     findings.push(
-      ...(await checkReferences(this.options.kubeConfig, namespace, spec, (name) =>
-        this.listExists(namespace, name),
+      ...(await checkReferences(
+        this.options.kubeConfig,
+        namespace,
+        spec,
+        (name) => this.listExists(namespace, name),
+        this.objectKeys,
       )),
     );
 
@@ -357,11 +401,17 @@ class CampaignReconciler {
     const status = observe(obj.status);
     const delay = await this.writeStatus(key, ref, obj, observe, findings);
     if (completed) return { requeueAfterMs: delay > 0 ? delay : 60_000 };
-    const moving =
-      status.phase === "Sending" || status.phase === "Importing" || status.phase === "Validating";
     // Come back for the next slice, for the next status write, or to refresh the counts, whichever is first.
+    // A campaign waiting on a worker (import, validation) is woken by its jobs' events and only polled
+    // now and then: 1,000 of them polled every 5 s kept the work queue from ever draining.
+    const poll =
+      status.phase === "Sending"
+        ? 5_000
+        : status.phase === "Importing" || status.phase === "Validating"
+          ? this.waitingOnWorkerRequeueMs
+          : 15_000;
     const wake = plan.wakeAt ? Math.max(100, plan.wakeAt.getTime() - now.getTime()) : Infinity;
-    return { requeueAfterMs: Math.min(wake, moving ? 5_000 : 15_000, delay > 0 ? delay : Infinity) };
+    return { requeueAfterMs: Math.min(wake, poll, delay > 0 ? delay : Infinity) };
   }
 
   /** Writes the status when it changed, at most every statusIntervalMs; returns ms to wait before the next try. */

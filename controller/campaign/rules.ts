@@ -15,6 +15,7 @@ import {
   windowMinutes,
   type CampaignSpec,
 } from "../../crds/index.js";
+import type { ObjectKeysCache } from "../../lib/kube/object-keys-cache.js";
 import { assertTimeZone } from "../pacing/window.js";
 
 export interface Finding {
@@ -107,38 +108,33 @@ async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined
   }
 }
 
-/** Rules 3 (audience source), 5 (credentials) and 7 (follow-up schedule): lookups in the namespace. */
+/**
+ * Rules 3 (audience source), 5 (credentials) and 7 (follow-up schedule): lookups in the namespace. Secrets
+ * and ConfigMaps are looked at through `objectKeys` (key names only, cached for a short while).
+ */
 export async function checkReferences(
   kc: k8s.KubeConfig,
   namespace: string,
   spec: CampaignSpec,
   listExists: (name: string) => Promise<boolean>,
+  objectKeys: ObjectKeysCache,
 ): Promise<Finding[]> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
   const findings: Finding[] = [];
   const audience = spec.audience;
-  if (audience.secretKeyRef) {
-    const ref = audience.secretKeyRef;
-    const secret = await readOrUndefined(() => core.readNamespacedSecret({ name: ref.name, namespace }));
-    if (!secret || secret.data?.[ref.key] === undefined) {
+  const source = audience.secretKeyRef
+    ? { kind: "Secret" as const, ref: audience.secretKeyRef }
+    : audience.configMapKeyRef
+      ? { kind: "ConfigMap" as const, ref: audience.configMapKeyRef }
+      : undefined;
+  if (source) {
+    const keys = await objectKeys.keys(source.kind, namespace, source.ref.name);
+    if (!keys?.has(source.ref.key)) {
       findings.push({
         condition: Type.AudienceImported,
         reason: Reason.AudienceNotFound,
-        message: secret
-          ? `The Secret ${ref.name} has no key "${ref.key}"`
-          : `The Secret ${ref.name} does not exist`,
-      });
-    }
-  } else if (audience.configMapKeyRef) {
-    const ref = audience.configMapKeyRef;
-    const map = await readOrUndefined(() => core.readNamespacedConfigMap({ name: ref.name, namespace }));
-    if (!map || (map.data?.[ref.key] === undefined && map.binaryData?.[ref.key] === undefined)) {
-      findings.push({
-        condition: Type.AudienceImported,
-        reason: Reason.AudienceNotFound,
-        message: map
-          ? `The ConfigMap ${ref.name} has no key "${ref.key}"`
-          : `The ConfigMap ${ref.name} does not exist`,
+        message: keys
+          ? `The ${source.kind} ${source.ref.name} has no key "${source.ref.key}"`
+          : `The ${source.kind} ${source.ref.name} does not exist`,
       });
     }
   } else if (audience.listRef && !(await listExists(audience.listRef.name))) {
@@ -150,7 +146,7 @@ export async function checkReferences(
   }
 
   const secretName = spec.sender.credentialsSecretRef.name;
-  const credentials = await readOrUndefined(() => core.readNamespacedSecret({ name: secretName, namespace }));
+  const credentials = await objectKeys.keys("Secret", namespace, secretName);
   const webhook = {
     ...spec.sender.webhook,
     authentication:
@@ -158,7 +154,7 @@ export async function checkReferences(
   };
   const needed = requiredCredentialKeys({ provider: spec.sender.provider, webhook });
   if (spec.sender.provider !== "meta-cloud" && !spec.sender.baseUrl) needed.push("baseUrl");
-  const missing = credentials ? needed.filter((k) => credentials.data?.[k] === undefined) : needed;
+  const missing = credentials ? needed.filter((k) => !credentials.has(k)) : needed;
   if (!credentials || missing.length > 0) {
     findings.push({
       condition: Type.ProviderReady,

@@ -25,45 +25,49 @@ export interface CampaignRow {
   sendBlockedAt: Date | null;
 }
 
-/** Creates or refreshes the campaign's row and webhook route; the spec snapshot only moves forward. */
-export async function upsertCampaign(pool: Pool, input: CampaignRowInput): Promise<CampaignRow> {
-  return withTransaction(pool, async (client) => {
-    const { rows } = await client.query(
-      `INSERT INTO campaigns (uid, namespace, name, spec, spec_generation, suspended)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (uid) DO UPDATE SET
-         spec = CASE WHEN campaigns.spec_generation < EXCLUDED.spec_generation OR campaigns.spec IS NULL
-                     THEN EXCLUDED.spec ELSE campaigns.spec END,
-         spec_generation = GREATEST(campaigns.spec_generation, EXCLUDED.spec_generation),
-         suspended = EXCLUDED.suspended
-       RETURNING state, first_started_at, completed_at, suspended, send_blocked_reason, send_blocked_at`,
-      [
-        input.uid,
-        input.namespace,
-        input.name,
-        JSON.stringify(input.spec),
-        input.generation,
-        input.spec.suspend,
-      ],
-    );
-    const sender = input.spec.sender;
-    const channel = sender.provider === "meta-cloud" ? sender.phoneNumberId! : sender.instance!;
-    await client.query(
-      `INSERT INTO webhook_routes (provider, namespace, channel, campaign_uid, secret_name)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (provider, namespace, channel, campaign_uid) DO UPDATE SET secret_name = EXCLUDED.secret_name`,
-      [sender.provider, input.namespace, channel, input.uid, sender.credentialsSecretRef.name],
-    );
-    const r = rows[0];
-    return {
-      state: r.state,
-      firstStartedAt: r.first_started_at,
-      completedAt: r.completed_at,
-      suspended: r.suspended,
-      sendBlockedReason: r.send_blocked_reason,
-      sendBlockedAt: r.send_blocked_at,
-    };
-  });
+/**
+ * Creates or refreshes the campaign's row and webhook route; the spec snapshot only moves forward. One
+ * statement (one round trip, no BEGIN/COMMIT): the route's insert is a data-modifying CTE of the campaign's
+ * upsert, so both happen or neither, and the route's foreign key is checked at the end of the statement.
+ */
+export async function upsertCampaign(db: Queryable, input: CampaignRowInput): Promise<CampaignRow> {
+  const sender = input.spec.sender;
+  const channel = sender.provider === "meta-cloud" ? sender.phoneNumberId! : sender.instance!;
+  const { rows } = await db.query(
+    `WITH route AS (
+       INSERT INTO webhook_routes (provider, namespace, channel, campaign_uid, secret_name)
+       VALUES ($7, $2, $8, $1, $9)
+       ON CONFLICT (provider, namespace, channel, campaign_uid) DO UPDATE SET secret_name = EXCLUDED.secret_name
+     )
+     INSERT INTO campaigns (uid, namespace, name, spec, spec_generation, suspended)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (uid) DO UPDATE SET
+       spec = CASE WHEN campaigns.spec_generation < EXCLUDED.spec_generation OR campaigns.spec IS NULL
+                   THEN EXCLUDED.spec ELSE campaigns.spec END,
+       spec_generation = GREATEST(campaigns.spec_generation, EXCLUDED.spec_generation),
+       suspended = EXCLUDED.suspended
+     RETURNING state, first_started_at, completed_at, suspended, send_blocked_reason, send_blocked_at`,
+    [
+      input.uid,
+      input.namespace,
+      input.name,
+      JSON.stringify(input.spec),
+      input.generation,
+      input.spec.suspend,
+      sender.provider,
+      channel,
+      sender.credentialsSecretRef.name,
+    ],
+  );
+  const r = rows[0];
+  return {
+    state: r.state,
+    firstStartedAt: r.first_started_at,
+    completedAt: r.completed_at,
+    suspended: r.suspended,
+    sendBlockedReason: r.send_blocked_reason,
+    sendBlockedAt: r.send_blocked_at,
+  };
 }
 
 export interface ImportFacts {

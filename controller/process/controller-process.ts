@@ -76,6 +76,7 @@ export async function startControllerProcess(options: {
     instance: identity,
     workers: config.CONTROLLER_WORKERS,
     timeScale: config.TIME_SCALE,
+    jobEvents: { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX },
     followUpCovers: followUpCovers(followUps.schedules),
     ...(namespace ? { namespace } : {}),
   });
@@ -121,6 +122,7 @@ export async function startControllerProcess(options: {
       await stopped.catch(() => undefined);
       await Promise.all(informers.map((informer) => informer.stop()));
       followUps.events.stop();
+      await campaigns.close();
       await health.stop();
       await producer.close();
       await pool.end();

@@ -4,6 +4,7 @@ export { exponentialDelay, ItemExponentialBackoff, ReconnectBackoff } from "./ba
 export { WorkQueue, type WorkQueueOptions, type ShutDownOptions, type ProcessOptions } from "./workqueue.js";
 export {
   Informer,
+  stripManagedFields,
   type InformerOptions,
   type AddHandler,
   type UpdateHandler,

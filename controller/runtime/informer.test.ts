@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 function startInformer<T extends V1ConfigMap | Widget>(
-  options: Partial<InformerOptions> & Pick<InformerOptions, "kubeConfig" | "path">,
+  options: Partial<InformerOptions<T>> & Pick<InformerOptions<T>, "kubeConfig" | "path">,
 ): { informer: Informer<T>; recorded: Recorded; registry: Registry } {
   const registry = new Registry();
   const informer = new Informer<T>({ name: "test", logger, registry, ...options });
@@ -90,6 +90,36 @@ describe("Informer against the API server", () => {
         .map((cm) => cm.metadata?.name)
         .sort(),
     ).toContain("after");
+  });
+
+  it("caches objects without managedFields unless told to keep them whole", async () => {
+    const ns = (await freshNamespace("inf")).value;
+    await createConfigMap(ns, "listed", "1");
+    const stripped = startInformer<V1ConfigMap>({
+      kubeConfig: kc,
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+    });
+    const whole = startInformer<V1ConfigMap>({
+      kubeConfig: kc,
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      transform: (obj) => obj,
+    });
+    await stripped.informer.waitForSync(30_000);
+    await whole.informer.waitForSync(30_000);
+    await createConfigMap(ns, "watched", "2");
+    await waitFor(() => stripped.informer.get(`${ns}/watched`) && whole.informer.get(`${ns}/watched`), {
+      timeoutMs: 10_000,
+      what: "the add event in both informers",
+    });
+    for (const name of ["listed", "watched"]) {
+      expect(whole.informer.get(`${ns}/${name}`)?.metadata?.managedFields?.length).toBeGreaterThan(0);
+      const cached = stripped.informer.get(`${ns}/${name}`);
+      expect(cached?.metadata?.managedFields).toBeUndefined();
+      expect(cached?.data).toEqual({ value: name === "listed" ? "1" : "2" });
+      expect(cached?.metadata?.resourceVersion).toBe(
+        whole.informer.get(`${ns}/${name}`)?.metadata?.resourceVersion,
+      );
+    }
   });
 
   it("recovers after its connections are broken and catches up on what changed meanwhile", async () => {

@@ -10,6 +10,9 @@
  *   (re)connect) for `stallTimeoutMs` (default 5 min).
  * - Every `resyncPeriodMs` (default 10 h, like controller-runtime's SyncPeriod) it relists and calls the
  *   update handlers for every object, changed or not, so every object is reconciled again.
+ * - Every object passes through `transform` before it is cached; the default drops `metadata.managedFields`
+ *   (server-side apply bookkeeping no reconciler reads, often larger than the spec), as client-go's
+ *   TransformStripManagedFields does.
  *
  * It uses client-node's `Watch` (transport, credentials, its 30 s inactivity timeout) but not its
  * `ListWatch`, which stops for good on any error other than 410 and a timeout, and whose stop/start
@@ -31,7 +34,7 @@ import { ObjectStore } from "./object-store.js";
 import { listAll, watchStream, type WatchOutcome } from "./list-watch.js";
 import { apiStatusCode } from "./api-errors.js";
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   /** Short name for logs and metrics, e.g. "campaigns". */
   name: string;
   kubeConfig: KubeConfig;
@@ -54,6 +57,18 @@ export interface InformerOptions {
   backoff?: ReconnectBackoffOptions;
   /** Objects per list page; default 500. */
   pageSize?: number;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to handlers; may change the
+   * object it is given (a fresh parse of the API server's answer). Default `stripManagedFields`; pass
+   * `(obj) => obj` to keep objects whole.
+   */
+  transform?: (obj: T) => T;
+}
+
+/** The default transform: drops `metadata.managedFields`, which the cache need not hold. */
+export function stripManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 export type AddHandler<T> = (obj: T) => void;
@@ -71,7 +86,7 @@ type Phase = "idle" | "listing" | "watching" | "backoff";
 
 export class Informer<T extends KubernetesObject = KubernetesObject> implements InformerMetricsSource {
   readonly name: string;
-  private readonly options: InformerOptions;
+  private readonly options: InformerOptions<T>;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly metrics: InformerMetrics | undefined;
@@ -80,6 +95,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   private readonly backoff: ReconnectBackoff;
   private readonly stallTimeoutMs: number;
   private readonly resyncPeriodMs: number;
+  private readonly transform: (obj: T) => T;
 
   private running = false;
   private session = 0;
@@ -95,7 +111,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
   private watchdogTimer: ClockTimer | undefined;
   private resyncTimer: ClockTimer | undefined;
 
-  constructor(options: InformerOptions) {
+  constructor(options: InformerOptions<T>) {
     this.name = options.name;
     this.options = options;
     this.clock = options.clock ?? systemClock;
@@ -104,6 +120,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     this.backoff = new ReconnectBackoff(options.backoff);
     this.stallTimeoutMs = options.stallTimeoutMs ?? 300_000;
     this.resyncPeriodMs = options.resyncPeriodMs ?? 36_000_000;
+    this.transform = options.transform ?? stripManagedFields;
     if (this.stallTimeoutMs <= 0) throw new RangeError("Informer option stallTimeoutMs must be above 0");
     if (this.resyncPeriodMs < 0)
       throw new RangeError("Informer option resyncPeriodMs must be 0 (off) or more");
@@ -277,7 +294,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
     });
     if (!this.isCurrent(session)) return;
     const resync = this.resyncPending || reason === "resync";
-    const diff = this.store.replace(items);
+    const diff = this.store.replace(items.map(this.transform));
     this.resourceVersion = resourceVersion;
     this.listReason = undefined;
     this.resyncPending = false;
@@ -311,9 +328,10 @@ export class Informer<T extends KubernetesObject = KubernetesObject> implements 
       { resourceVersion: this.resourceVersion, labelSelector, fieldSelector, signal },
       {
         onConnected: () => this.markProgress(),
-        onEvent: (type, obj) => {
+        onEvent: (type, received) => {
           if (!this.isCurrent(session)) return;
-          this.noteVersion(obj);
+          this.noteVersion(received);
+          const obj = type === "BOOKMARK" ? received : this.transform(received);
           if (type === "ADDED" || type === "MODIFIED") {
             const result = this.store.upsert(obj);
             if (result.kind === "added") this.dispatch("add", obj);

@@ -1,6 +1,7 @@
 /**
  * The informer's cache: objects by namespace and name, and the diff a relist produces. Pure; objects
- * are stored as the API server sent them and must be treated as read-only by everyone reading them.
+ * are stored as the informer's transform left them (by default without managedFields) and must be
+ * treated as read-only by everyone reading them.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { keyOf, splitKey } from "./keys.js";

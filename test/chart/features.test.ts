@@ -15,6 +15,26 @@ function containerOf(objects: K8sObject[], kind: string, name: string) {
 }
 
 describe("process contract", () => {
+  it("caps the controller's V8 heap below its memory limit, from controller.heap", async () => {
+    const mebibytes = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1] ?? Number.NaN);
+    const byDefault = containerOf(await renderChart({}), "Deployment", "busca-ativa-controller");
+    expect(envOf(byDefault).NODE_OPTIONS).toBe("--max-old-space-size=160 --max-semi-space-size=4");
+    expect(mebibytes(byDefault.resources.limits.memory) - 160).toBeGreaterThanOrEqual(150);
+
+    const raised = containerOf(
+      await renderChart({
+        controller: {
+          heap: { maxOldSpaceMiB: 512, maxSemiSpaceMiB: 8 },
+          resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "768Mi" } },
+        },
+      }),
+      "Deployment",
+      "busca-ativa-controller",
+    );
+    expect(envOf(raised).NODE_OPTIONS).toBe("--max-old-space-size=512 --max-semi-space-size=8");
+    expect(raised.resources.limits.memory).toBe("768Mi");
+  });
+
   it("runs each process with its command and environment", async () => {
     const objects = await renderChart({});
     const controller = containerOf(objects, "Deployment", "busca-ativa-controller");
