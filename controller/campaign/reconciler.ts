@@ -400,9 +400,7 @@ class CampaignReconciler {
       });
     const status = observe(obj.status);
     const delay = await this.writeStatus(key, ref, obj, observe, findings);
-    // A completed campaign whose patients may still answer (completed once every first message went, with
-    // no follow-up schedule) keeps its counts fresh as a resting one does; a finished one is looked at rarely.
-    if (completed) return { requeueAfterMs: delay > 0 ? delay : open > 0 ? 15_000 : 60_000 };
+    if (completed) return { requeueAfterMs: delay > 0 ? delay : 60_000 };
     // Come back for the next slice, for the next status write, or to refresh the counts, whichever is first.
     // A campaign waiting on a worker (import, validation) is woken by its jobs' events and only polled
     // now and then: 1,000 of them polled every 5 s kept the work queue from ever draining.
