@@ -26,7 +26,10 @@ export interface RouteInfo {
 
 export async function applyLatency(core: SandboxCore): Promise<void> {
   const ms = core.faults.latency();
-  if (ms > 0) await sleep(ms);
+  if (ms <= 0) return;
+  // By the wall clock the request log uses: a timer may fire up to a millisecond early against Date.now().
+  const until = Date.now() + ms;
+  while (Date.now() < until) await sleep(until - Date.now());
 }
 
 export function sleep(ms: number): Promise<void> {
