@@ -49,3 +49,17 @@ export async function seedCampaign(
   const phoneIds = phones.sort((a, b) => a.contact_id - b.contact_id).map((p) => p.id);
   return { uid, contactIds, phoneIds };
 }
+
+/** A pending first message (outbox row, kind initial) to the `index`-th seeded contact; returns its id. */
+export async function insertFirstMessage(
+  pool: Pool,
+  campaign: SeededCampaign,
+  index: number,
+): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO outbox (campaign_uid, contact_id, phone_id, kind, step, body)
+     VALUES ($1, $2, $3, 'initial', 0, 'Olá! Ainda tem interesse? 1 SIM / 2 NÃO') RETURNING id`,
+    [campaign.uid, campaign.contactIds[index], campaign.phoneIds[index]],
+  );
+  return Number(rows[0]!.id);
+}

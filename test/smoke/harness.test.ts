@@ -4,17 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { alive } from "../harness/background.js";
 import { ManagedProcess } from "../harness/process.js";
 import { waitFor } from "../harness/wait.js";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("managed processes", () => {
   it("stop when their owner is killed with SIGKILL", async () => {

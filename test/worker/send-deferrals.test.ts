@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { freshMigratedDatabase, seedCampaign, type SeededCampaign } from "../db.js";
+import { freshMigratedDatabase, insertFirstMessage, seedCampaign, type SeededCampaign } from "../db.js";
 import { redisPrefix, testEnv } from "../harness/fixtures.js";
 import { waitFor } from "../harness/wait.js";
 import { startSandbox, type SandboxHandle } from "../sandbox/index.js";
@@ -69,14 +69,7 @@ afterAll(async () => {
   await dispose?.();
 });
 
-async function firstMessage(index: number): Promise<number> {
-  const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO outbox (campaign_uid, contact_id, phone_id, kind, step, body)
-     VALUES ($1, $2, $3, 'initial', 0, 'Olá! Ainda tem interesse? 1 SIM / 2 NÃO') RETURNING id`,
-    [campaign.uid, campaign.contactIds[index], campaign.phoneIds[index]],
-  );
-  return Number(rows[0]!.id);
-}
+const firstMessage = (index: number) => insertFirstMessage(pool, campaign, index);
 
 describe("waits do not use up a send's retries", () => {
   it("a send held back many times by a cool-down is still retried after one Connection Closed", async () => {
