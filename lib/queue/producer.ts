@@ -57,6 +57,8 @@ export class JobProducer {
   /** Adds jobs with their deterministic ids: a job whose id exists already is left as it is. */
   async addBulk<Q extends QueueName>(name: Q, jobs: readonly JobSpec<Q>[]): Promise<void> {
     if (jobs.length === 0) return;
+    // One job (a webhook's usual body): a plain add, cheaper than a bulk add (a MULTI) of one.
+    if (jobs.length === 1) return this.add(name, jobs[0]!);
     const queue = this.queue(name);
     for (let i = 0; i < jobs.length; i += 500) {
       const chunk = jobs

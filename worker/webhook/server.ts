@@ -169,17 +169,18 @@ async function enqueueStored(
     (s): s is Extract<StoredEvent, { queue: "inbound" }> => s.queue === "inbound" && s.pending,
   );
   const status = stored.filter((s): s is Extract<StoredEvent, { queue: "status" }> => s.queue === "status");
-  const inboundJobs = inbound.map((s) => ({
-    jobId: jobIds.inbound(route.provider, s.providerMessageId),
-    data: { inboundId: s.id },
-  }));
-  const statusJobs = status.map((s) => ({
-    jobId: jobIds.status(route.provider, s.providerMessageId, s.status),
-    data: { deliveryEventId: s.id },
-  }));
-  // One job (the usual body): a plain add, cheaper than a bulk add of one.
-  if (inboundJobs.length === 1) await producer.add("inbound", inboundJobs[0]!);
-  else await producer.addBulk("inbound", inboundJobs);
-  if (statusJobs.length === 1) await producer.add("status", statusJobs[0]!);
-  else await producer.addBulk("status", statusJobs);
+  await producer.addBulk(
+    "inbound",
+    inbound.map((s) => ({
+      jobId: jobIds.inbound(route.provider, s.providerMessageId),
+      data: { inboundId: s.id },
+    })),
+  );
+  await producer.addBulk(
+    "status",
+    status.map((s) => ({
+      jobId: jobIds.status(route.provider, s.providerMessageId, s.status),
+      data: { deliveryEventId: s.id },
+    })),
+  );
 }
