@@ -78,27 +78,6 @@ export interface SentRecord {
   sentAt: Date;
 }
 
-/** What a message that went out does to its contact. */
-export async function applySendToContact(
-  db: Queryable,
-  row: Pick<ClaimedRow, "kind" | "contactId" | "step">,
-  at: Date,
-): Promise<void> {
-  if (row.kind === "initial") {
-    await db.query(
-      `UPDATE contacts SET state = CASE WHEN state IN ('pending', 'ready', 'failed') THEN 'sent' ELSE state END,
-         first_contacted_at = COALESCE(first_contacted_at, $2), last_contacted_at = $2
-       WHERE id = $1`,
-      [row.contactId, at],
-    );
-  } else if (row.kind === "follow_up" || row.kind === "release") {
-    await db.query(
-      `UPDATE contacts SET follow_up_step = GREATEST(follow_up_step, $2), last_contacted_at = $3 WHERE id = $1`,
-      [row.contactId, row.step ?? 0, at],
-    );
-  }
-}
-
 export interface FailureRecord {
   errorClass: "retryable" | "rate_limited" | "permanent" | "needs_template" | "stop_sending";
   errorCode: string;

@@ -12,8 +12,7 @@
 import { createHash } from "node:crypto";
 import type { Pool } from "pg";
 import type { Logger } from "../../lib/logger.js";
-import { withTransaction } from "../../lib/db/pool.js";
-import { applySendToContact, type OutboxKind } from "./outbox-store.js";
+import { recordSentRows } from "./outbox-batches.js";
 
 export interface StaleClaimOptions {
   /** A claim older than this is stale: longer than any send may take (lock duration of the send queue). */
@@ -50,16 +49,14 @@ export async function resolveStaleClaims(
   const result: StaleClaimResult = { confirmedSent: 0, requeued: 0, waiting: 0, requeuedIds: [] };
   const { rows } = await pool.query<{
     id: number;
-    kind: OutboxKind;
-    step: number | null;
-    contact_id: number;
+    claimed_by: string;
     claimed_at: Date;
     body: string | null;
     e164: string;
     wa_address: string | null;
     age_ms: number;
   }>(
-    `SELECT o.id, o.kind, o.step, o.contact_id, o.claimed_at, o.body, p.e164, p.wa_address,
+    `SELECT o.id, o.claimed_by, o.claimed_at, o.body, p.e164, p.wa_address,
             (extract(epoch FROM now() - o.claimed_at) * 1000)::bigint AS age_ms
      FROM outbox o JOIN phones p ON p.id = o.phone_id
      WHERE o.state = 'claimed' AND o.claimed_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -89,19 +86,20 @@ export async function resolveStaleClaims(
     );
     const found = echo.rows[0];
     if (found) {
-      await withTransaction(pool, async (client) => {
-        const { rowCount } = await client.query(
-          `UPDATE outbox SET state = 'sent', provider = $2, provider_message_id = $3, provider_address = $4, sent_at = $5
-           WHERE id = $1 AND state = 'claimed'`,
-          [row.id, found.provider, found.provider_message_id, found.to_address, found.at],
-        );
-        if (rowCount)
-          await applySendToContact(
-            client,
-            { kind: row.kind, contactId: row.contact_id, step: row.step },
-            found.at,
-          );
-      });
+      // Recorded as the dead worker's send would have been, in the same statement (row and contact).
+      await recordSentRows(
+        pool,
+        [
+          {
+            outboxId: Number(row.id),
+            provider: found.provider,
+            providerMessageId: found.provider_message_id,
+            address: found.to_address ?? undefined,
+            sentAt: found.at,
+          },
+        ],
+        row.claimed_by,
+      );
       result.confirmedSent++;
       logger.info({ outboxId: row.id }, "Resolved an interrupted send: the provider had accepted it");
     } else if (row.age_ms >= options.echoGraceMs) {
