@@ -20,7 +20,8 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { postgresCpuSeconds, postmasterPid } from "./lib/postgres-cpu.js";
+import { postmasterOf } from "./lib/postgres-cpu.js";
+import { treeCpuSeconds } from "./lib/proc.js";
 import { loadAverageText, parseArgs, writeResult } from "./lib/report.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -77,14 +78,14 @@ async function child(mode: string, format: string, rows: number, file: string): 
     const pool = createPool({ connectionString: process.env.BENCH_DATABASE_URL! });
     const uid = randomUUID();
     await ensureCampaign(pool, { uid, namespace: "bench", name: `bench-${format}-${rows}` });
-    const postmaster = await postmasterPid(pool);
-    const postgresBefore = postmaster === undefined ? Number.NaN : postgresCpuSeconds(postmaster);
+    const postmaster = await postmasterOf(pool);
+    const postgresBefore = postmaster === undefined ? Number.NaN : treeCpuSeconds(postmaster);
     started = performance.now();
     cpuStart = process.cpuUsage();
     const report = await importPatientList({ pool, campaignUid: uid, source: createReadStream(file) });
     accepted = report.rows.accepted;
     if (postmaster !== undefined) {
-      const used = postgresCpuSeconds(postmaster) - postgresBefore;
+      const used = treeCpuSeconds(postmaster) - postgresBefore;
       if (Number.isFinite(used)) postgresCpu = used;
     }
     await pool.end();
