@@ -5,71 +5,30 @@
  * recorded as a send that gave up. Real PostgreSQL, Redis and sandbox; the send processor is called directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
-import { Redis } from "ioredis";
-import { freshMigratedDatabase, insertFirstMessage, seedCampaign, type SeededCampaign } from "../db.js";
-import { redisPrefix, testEnv } from "../harness/fixtures.js";
+import type pg from "pg";
+import type { Redis } from "ioredis";
 import { waitFor } from "../harness/wait.js";
-import { startSandbox, type SandboxHandle } from "../sandbox/index.js";
-import { createLogger } from "../../lib/logger.js";
-import { createProvider } from "../../worker/providers/factory.js";
-import { SenderLimiter } from "../../worker/ratelimit/sender-limiter.js";
+import type { SandboxHandle } from "../sandbox/index.js";
 import { processSend, SEND_RETRY, type SendDeps } from "../../worker/send/send-processor.js";
-import { OutboxBatches } from "../../worker/send/outbox-batches.js";
+import { SENDER_KEY, startSendFixture, type SendFixture } from "./send-fixture.js";
 
-const SENDER_KEY = "sandbox/test/hospital";
+let fixture: SendFixture;
 let pool: pg.Pool;
-let dispose: () => Promise<void>;
 let redis: Redis;
 let sandbox: SandboxHandle;
-let campaign: SeededCampaign;
 let deps: SendDeps;
 let prefix: string;
 
 beforeAll(async () => {
-  const db = await freshMigratedDatabase();
-  dispose = db.dispose;
-  pool = new pg.Pool({ connectionString: db.value, max: 4 });
-  campaign = await seedCampaign(pool, { contacts: 2 });
-  await pool.query("UPDATE contacts SET state = 'ready' WHERE campaign_uid = $1", [campaign.uid]);
-  redis = new Redis(testEnv().redisUrl);
-  sandbox = await startSandbox({
-    evolution: { instances: [{ name: "hospital" }] },
-    patients: { enabled: false },
-  });
-  const provider = createProvider({
-    type: "sandbox",
-    instance: "hospital",
-    credentials: { baseUrl: sandbox.url, apiKey: sandbox.config.evolution.apiKey, webhookToken: "t" },
-  });
-  prefix = redisPrefix("defer");
-  deps = {
-    pool,
-    outbox: new OutboxBatches({ pool, workerId: "worker-a" }),
-    limiter: new SenderLimiter({ redis, prefix }),
-    workerId: "worker-a",
-    logger: createLogger({ component: "test", level: "silent" }),
-    senders: {
-      forCampaign: async () => ({
-        provider,
-        senderKey: SENDER_KEY,
-        rateLimit: { perSecond: 1000, burst: 50 },
-        recipientGapMs: 0,
-        typingWarmupMs: 0,
-        sendWindow: undefined,
-      }),
-    },
-  };
+  fixture = await startSendFixture({ contacts: 2, name: "defer" });
+  ({ pool, redis, sandbox, deps, prefix } = fixture);
 });
 
 afterAll(async () => {
-  await sandbox?.close();
-  redis?.disconnect();
-  await pool?.end();
-  await dispose?.();
+  await fixture?.close();
 });
 
-const firstMessage = (index: number) => insertFirstMessage(pool, campaign, index);
+const firstMessage = (index: number) => fixture.firstMessage(index);
 
 describe("waits do not use up a send's retries", () => {
   it("a send held back many times by a cool-down is still retried after one Connection Closed", async () => {

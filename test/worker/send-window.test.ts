@@ -5,20 +5,14 @@
  * processor is called directly with a clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
-import { Redis } from "ioredis";
-import { freshMigratedDatabase, insertFirstMessage, seedCampaign, type SeededCampaign } from "../db.js";
-import { redisPrefix, testEnv } from "../harness/fixtures.js";
-import { startSandbox, type SandboxHandle } from "../sandbox/index.js";
-import { createLogger } from "../../lib/logger.js";
-import { createProvider } from "../../worker/providers/factory.js";
-import { SenderLimiter } from "../../worker/ratelimit/sender-limiter.js";
+import type pg from "pg";
+import type { SandboxHandle } from "../sandbox/index.js";
+import type { SeededCampaign } from "../db.js";
 import { processSend, type SendDeps } from "../../worker/send/send-processor.js";
-import { OutboxBatches } from "../../worker/send/outbox-batches.js";
+import { startSendFixture, type SendFixture } from "./send-fixture.js";
 
+let fixture: SendFixture;
 let pool: pg.Pool;
-let dispose: () => Promise<void>;
-let redis: Redis;
 let sandbox: SandboxHandle;
 let campaign: SeededCampaign;
 let base: Omit<SendDeps, "now">;
@@ -27,48 +21,15 @@ let base: Omit<SendDeps, "now">;
 const WINDOW = { timeZone: "America/Fortaleza", start: "08:00", end: "18:00", daysOfWeek: [1, 2, 3, 4, 5] };
 
 beforeAll(async () => {
-  const db = await freshMigratedDatabase();
-  dispose = db.dispose;
-  pool = new pg.Pool({ connectionString: db.value, max: 4 });
-  campaign = await seedCampaign(pool, { contacts: 3 });
-  await pool.query("UPDATE contacts SET state = 'ready' WHERE campaign_uid = $1", [campaign.uid]);
-  redis = new Redis(testEnv().redisUrl);
-  sandbox = await startSandbox({
-    evolution: { instances: [{ name: "hospital" }] },
-    patients: { enabled: false },
-  });
-  const provider = createProvider({
-    type: "sandbox",
-    instance: "hospital",
-    credentials: { baseUrl: sandbox.url, apiKey: sandbox.config.evolution.apiKey, webhookToken: "t" },
-  });
-  base = {
-    pool,
-    outbox: new OutboxBatches({ pool, workerId: "worker-a" }),
-    limiter: new SenderLimiter({ redis, prefix: redisPrefix("window") }),
-    workerId: "worker-a",
-    logger: createLogger({ component: "test", level: "silent" }),
-    senders: {
-      forCampaign: async () => ({
-        provider,
-        senderKey: "sandbox/test/hospital",
-        rateLimit: { perSecond: 1000, burst: 50 },
-        recipientGapMs: 0,
-        typingWarmupMs: 0,
-        sendWindow: WINDOW,
-      }),
-    },
-  };
+  fixture = await startSendFixture({ contacts: 3, name: "window", sendWindow: WINDOW });
+  ({ pool, sandbox, campaign, deps: base } = fixture);
 });
 
 afterAll(async () => {
-  await sandbox?.close();
-  redis?.disconnect();
-  await pool?.end();
-  await dispose?.();
+  await fixture?.close();
 });
 
-const firstMessage = (index: number) => insertFirstMessage(pool, campaign, index);
+const firstMessage = (index: number) => fixture.firstMessage(index);
 
 async function outboxRow(id: number) {
   const { rows } = await pool.query<{ state: string; not_before: Date | null; attempts: number }>(
